@@ -1,0 +1,18 @@
+"""``ember.accelerator``: the current accelerator, if any (CUDA via CuPy)."""
+from __future__ import annotations
+
+from . import backend
+from ._device import device
+
+
+def is_available() -> bool:
+    return backend.cuda_available()
+
+
+def current_accelerator(check_available: bool = False):
+    """``device('cuda')`` when a GPU is usable, else None."""
+    return device("cuda") if backend.cuda_available() else None
+
+
+def device_count() -> int:
+    return backend.cuda_device_count()

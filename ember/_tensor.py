@@ -14,6 +14,7 @@ from . import _dtype as D
 from . import _state
 from . import backend
 from ._device import device as _device
+from .autograd import graph as _graph
 from .autograd.graph import AccumulateGrad, _RemovableHandle, _Version
 
 _gstate = _state.state
@@ -457,6 +458,10 @@ def _wrap(arr, requires_grad=False, grad_fn=None, output_nr=0) -> Tensor:
     t._base = None
     t._grad = None
     return t
+
+
+_graph.Tensor = Tensor
+_graph._wrap = _wrap
 
 
 def _rebuild(arr, requires_grad, cls=Tensor, state=None):

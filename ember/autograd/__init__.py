@@ -31,8 +31,8 @@ def _as_tuple(x):
 
 
 def _make_grads(outputs, grad_outputs):
-    from .._creation import ones_like
-    from .._tensor import Tensor
+    from .._tensor import Tensor, _wrap
+    from ..backend import array_module as xp_of
     grads = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
@@ -43,7 +43,7 @@ def _make_grads(outputs, grad_outputs):
             if not out.dtype.is_floating_point and not out.dtype.is_complex:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
-            g = ones_like(out)
+            g = _wrap(xp_of(out._data).ones_like(out._data))
         elif not isinstance(g, Tensor):
             from .._creation import tensor
             g = tensor(g, dtype=out.dtype)

@@ -6,24 +6,29 @@ does when it validates outputs), anything else is an error naming the node.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from .. import _dtype as D
 from .. import _state
-from .graph import AccumulateGrad, Op, zeros_for
+from .graph import AccumulateGrad, zeros_for
 
 _gstate = _state.state
+_sum_to_shape = None  # ember.ops.reduce.sum_to_shape, bound when the ops load
 
 
-def _sum_to(grad, shape, node, nr):
-    from ..ops.reduce import sum_to_shape
-    gshape = grad.shape
-    if len(gshape) < len(shape) or not _broadcastable(shape, gshape):
-        raise RuntimeError(
-            f"Function {node.name()} returned an invalid gradient at index {nr} - got "
-            f"{list(gshape)} but expected shape compatible with {list(shape)}")
-    return sum_to_shape(grad, shape)
+def _fit(grad, meta, node, nr):
+    """Make ``grad`` match output metadata ``(shape, numpy dtype)`` or raise."""
+    shape, dt = meta
+    if grad._data.shape != shape:
+        gshape = grad._data.shape
+        if len(gshape) < len(shape) or not _broadcastable(shape, gshape):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {nr} - got "
+                f"{list(gshape)} but expected shape compatible with {list(shape)}")
+        grad = _sum_to_shape(grad, shape)
+    if dt is not None and grad._data.dtype != dt:
+        grad = grad.to(D._FROM_NP[dt])
+    return grad
 
 
 def _broadcastable(small, big):
@@ -33,25 +38,27 @@ def _broadcastable(small, big):
     return True
 
 
-def _validate(grad, meta, node, nr):
-    shape, dt = meta
-    if grad.shape != shape:
-        grad = _sum_to(grad, shape, node, nr)
-    if grad.dtype is not dt:
-        grad = grad.to(dt)
-    return grad
-
-
-def _graph_tasks(roots, capture_nodes):
-    """Count dependencies among the nodes that must run.
-
-    With ``capture_nodes`` (``autograd.grad``/``backward(inputs=)``) only nodes on a path to a
-    captured node run; otherwise everything reachable does.
-    """
+def _count_deps(roots):
+    """Number of incoming edges of every node reachable from ``roots``."""
     deps = {}
-    order = []
-    seen = set()
-    # iterative DFS for a post-order (children first)
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        for child, _ in stack.pop().next_functions:
+            if child is not None:
+                if child in deps:
+                    deps[child] += 1
+                else:
+                    deps[child] = 1
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+    return seen, deps
+
+
+def _count_needed_deps(roots, capture_nodes):
+    """Like :func:`_count_deps`, restricted to nodes on a path to a captured node."""
+    order, seen = [], set()
     visit = [(n, False) for n in roots]
     while visit:
         node, done = visit.pop()
@@ -65,17 +72,14 @@ def _graph_tasks(roots, capture_nodes):
         for child, _ in node.next_functions:
             if child is not None and child not in seen:
                 visit.append((child, False))
-    if capture_nodes is None:
-        needed = seen
-    else:
-        needed = set()
-        for node in order:  # children come before parents
-            if node in capture_nodes or any(c in needed for c, _ in node.next_functions
-                                            if c is not None):
-                needed.add(node)
+    needed = set()
+    for node in order:  # children come before parents
+        if node in capture_nodes or any(c in needed for c, _ in node.next_functions):
+            needed.add(node)
+    deps = {}
     for node in needed:
         for child, _ in node.next_functions:
-            if child is not None and child in needed:
+            if child in needed:
                 deps[child] = deps.get(child, 0) + 1
     return needed, deps
 
@@ -84,24 +88,31 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                  accumulate=True):
     """Propagate ``root_grads`` from ``roots`` (list of ``(node, output_nr)``).
 
-    ``capture``: optional dict ``{(node, output_nr): slot}``; the total gradient flowing into
-    each captured place is stored in the returned dict instead of being accumulated (used by
-    ``autograd.grad``). For captured leaves the key is their AccumulateGrad node.
-    Returns the captured dict.
+    ``capture``: optional dict keyed by ``(node, output_nr)``; the total gradient flowing into
+    each captured place is returned in a dict (``autograd.grad``). For a leaf the key is its
+    AccumulateGrad node. With ``accumulate=False`` no ``.grad`` is written.
     """
-    capture_nodes = None if capture is None else {n for (n, _) in capture}
     root_nodes = [n for n, _ in roots]
-    needed, deps = _graph_tasks(root_nodes, capture_nodes)
+    if capture is None:
+        needed, deps = _count_deps(root_nodes)
+    else:
+        needed, deps = _count_needed_deps(root_nodes, {n for (n, _) in capture})
     buffers = {}
     for (node, nr), g in zip(roots, root_grads):
         if node not in needed:
             continue
-        buf = buffers.setdefault(node, [None] * len(node._out_meta))
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * len(node._out_meta)
+        meta = node._out_meta[nr]
+        if g._data.shape != meta[0] or g._data.dtype != meta[1]:
+            g = _fit(g, meta, node, nr)
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     captured = {}
-    ready = [n for n in buffers if deps.get(n, 0) == 0]
+    ready = [n for n in buffers if n not in deps]
     prev_mode = _gstate.enabled
     _gstate.enabled = bool(create_graph)
+    anomaly = _gstate.anomaly
     try:
         while ready:
             node = ready.pop()
@@ -110,21 +121,18 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                 grads = _run_pre_hooks(node, grads)
             if capture is not None:
                 for i, g in enumerate(grads):
-                    key = (node, i)
-                    if key in capture:
-                        captured[key] = g
+                    if (node, i) in capture:
+                        captured[(node, i)] = g
             if type(node) is AccumulateGrad:
                 if accumulate and grads[0] is not None:
                     node._accumulate(grads[0], create_graph)
                 continue
-            if capture is not None and node not in needed:
-                continue
-            node._check_not_freed()
-            if node._materialize:
-                grads = [zeros_for(m) if g is None else g
-                         for g, m in zip(grads, node._out_meta)]
+            if node._freed:
+                node._check_not_freed()
+            if node._materialize and any(g is None for g in grads):
+                grads = [zeros_for(m) if g is None else g for g, m in zip(grads, node._out_meta)]
             in_grads = node._run_backward(grads)
-            if _gstate.anomaly:
+            if anomaly:
                 _check_anomaly(node, in_grads)
             if node._post_hooks:
                 for h in node._post_hooks:
@@ -140,18 +148,23 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                 if child is None or child not in needed:
                     continue
                 if g is not None:
-                    g = _validate(g, child._out_meta[nr], node, nr)
+                    meta = child._out_meta[nr]
+                    if g._data.shape != meta[0] or g._data.dtype != meta[1]:
+                        g = _fit(g, meta, node, nr)
                     buf = buffers.get(child)
                     if buf is None:
                         buf = buffers[child] = [None] * len(child._out_meta)
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                        buf[nr] = g
+                    elif buf[nr] is None:
+                        buf[nr] = g
+                    else:
+                        buf[nr] = buf[nr] + g
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:
                     if child in buffers:
                         ready.append(child)
-                    else:
-                        # no gradient reached it: its own inputs still need their counts
+                    else:  # no gradient reached it: release its inputs' counts
                         _skip_node(child, needed, deps, buffers, ready)
     finally:
         _gstate.enabled = prev_mode
@@ -161,8 +174,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
 def _skip_node(node, needed, deps, buffers, ready):
     stack = [node]
     while stack:
-        n = stack.pop()
-        for child, _ in n.next_functions:
+        for child, _ in stack.pop().next_functions:
             if child is None or child not in needed:
                 continue
             d = deps[child] - 1
@@ -194,18 +206,11 @@ def _run_pre_hooks(node, grads):
 
 def _check_anomaly(node, in_grads):
     for i, g in enumerate(in_grads):
-        if g is None or not g.dtype.is_floating_point:
+        if g is None or g._data.dtype.kind not in "fc":
             continue
         if np.isnan(g._data).any():
             where = ""
             if node._trace:
-                where = ("\nThe forward call that created this node was:\n" + node._trace)
+                where = "\nThe forward call that created this node was:\n" + node._trace
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output." + where)
-
-
-def is_scalar_like(t):
-    return math.prod(t.shape) == 1
-
-
-__all__ = ["run_backward", "Op"]

@@ -115,7 +115,7 @@ class Function(metaclass=_FunctionMeta):
                 w = _wrap(o._data, True, ctx, i)
                 w._ver = o._counter()
             result.append(w)
-            metas.append((o._data.shape, o.dtype))
+            metas.append((o._data.shape, o._data.dtype))
         ctx._out_meta = tuple(metas)
         to_save = getattr(ctx, "_to_save", None)
         if to_save:

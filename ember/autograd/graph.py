@@ -16,6 +16,10 @@ from .. import _state
 
 _gstate = _state.state
 
+# Set by ember._tensor once Tensor exists (graph.py is imported first).
+Tensor = None
+_wrap = None
+
 
 class _Version:
     """Version counter shared by a tensor and all of its views."""
@@ -96,7 +100,6 @@ class Node:
         return tuple(self._unpack(s) for s in self._saved)
 
     def _unpack(self, s):
-        from .._tensor import Tensor, _wrap
         if type(s) is _SavedInput:
             if s.counter.v != s.version:
                 self._raise_modified(s.tensor.shape, s.tensor.dtype, s.counter.v, s.version)
@@ -143,7 +146,7 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self.variable = variable
         self.next_functions = ()
-        self._out_meta = ((variable._data.shape, variable.dtype),)
+        self._out_meta = ((variable._data.shape, variable._data.dtype),)
 
     def name(self) -> str:
         return "AccumulateGrad"
@@ -162,7 +165,6 @@ class AccumulateGrad(Node):
                 arr = grad._data
                 if arr.base is not None or not arr.flags.writeable:
                     arr = arr.copy()
-                from .._tensor import _wrap
                 grad = _wrap(arr)
             var._grad = grad
         elif create_graph or old.requires_grad or grad.requires_grad:
@@ -220,20 +222,17 @@ class Op(Node):
     @classmethod
     def apply(cls, *args, **params):
         """Run the op on ``args`` (Tensors or plain values) and record the graph if needed."""
-        from .._tensor import Tensor, _wrap
         needs_grad = False
-        arrays = []
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a._requires_grad:
+        if _gstate.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
                     needs_grad = True
-            else:
-                arrays.append(a)
-        if not (needs_grad and _gstate.enabled):
+                    break
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if not needs_grad:
             out = cls.forward(NULL_CTX, *arrays, **params)
             if type(out) is tuple:
-                res = tuple(_wrap(o) for o in out)
+                res = tuple([_wrap(o) for o in out])
                 if cls.is_view:
                     for r in res:
                         _mark_view(r, args[0])
@@ -242,36 +241,45 @@ class Op(Node):
             if cls.is_view:
                 _mark_view(res, args[0])
             return res
-        ctx = object.__new__(cls)
-        ctx.next_functions = tuple(_edge(a) if isinstance(a, Tensor) else (None, 0) for a in args)
+        ctx = _new(cls)
+        ctx.next_functions = tuple([_edge(a) if isinstance(a, Tensor) else _NO_EDGE
+                                    for a in args])
         out = cls.forward(ctx, *arrays, **params)
-        multi = type(out) is tuple
-        outs = out if multi else (out,)
+        if type(out) is not tuple:
+            res = _wrap(out, True, ctx, 0)
+            ctx._out_meta = ((res._data.shape, res._data.dtype),)
+            d = ctx.__dict__
+            if "_to_save" in d:
+                ctx._saved = _resolve_saved(d.pop("_to_save"), args, arrays, (out,), (res,))
+            if cls.is_view:
+                _mark_view(res, args[0])
+            if _gstate.anomaly:
+                ctx._record_trace()
+            return res
         nondiff = cls.nondiff_outputs
-        result = []
-        for i, o in enumerate(outs):
-            if i in nondiff:
-                result.append(_wrap(o))
-            else:
-                result.append(_wrap(o, True, ctx, i))
-        ctx._out_meta = tuple((o.shape, o.dtype) for o in result)
+        result = tuple([_wrap(o) if i in nondiff else _wrap(o, True, ctx, i)
+                        for i, o in enumerate(out)])
+        ctx._out_meta = tuple([(r._data.shape, r._data.dtype) for r in result])
         to_save = ctx.__dict__.pop("_to_save", None)
         if to_save:
-            ctx._saved = _resolve_saved(to_save, args, arrays, outs, result)
-        if _gstate.anomaly:
-            ctx._record_trace()
+            ctx._saved = _resolve_saved(to_save, args, arrays, out, result)
         if cls.is_view:
             for r in result:
                 _mark_view(r, args[0])
-        return tuple(result) if multi else result[0]
+        if _gstate.anomaly:
+            ctx._record_trace()
+        return result
 
     def _run_backward(self, grads):
         r = self.backward(self, *grads)
         return r if type(r) is tuple else (r,)
 
 
+_new = object.__new__
+_NO_EDGE = (None, 0)
+
+
 def _resolve_saved(to_save, args, arrays, outs, result):
-    from .._tensor import Tensor
     saved = []
     for item in to_save:
         for a, arr in zip(args, arrays):
@@ -300,7 +308,7 @@ def _edge(t):
         return (fn, t._output_nr)
     if t._requires_grad:
         return (t._accumulator(), 0)
-    return (None, 0)
+    return _NO_EDGE
 
 
 class _RemovableHandle:
@@ -325,7 +333,6 @@ class _RemovableHandle:
 
 
 def zeros_for(meta):
-    """A zero gradient Tensor for output metadata ``(shape, dtype)``."""
-    from .._tensor import _wrap
+    """A zero gradient Tensor for output metadata ``(shape, numpy dtype)``."""
     shape, dt = meta
-    return _wrap(np.zeros(shape, dtype=dt.np))
+    return _wrap(np.zeros(shape, dtype=dt))

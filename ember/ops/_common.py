@@ -53,6 +53,13 @@ def promote(a, b, op: str = "op"):
         r = D.result_type(a, b)
         return cast(a, r), cast(b, r)
     t, s = (a, b) if ta else (b, a)
+    st = type(s)
+    if st is float:  # fast paths: a Python scalar of a category the tensor already has
+        if t._data.dtype.kind in "fc":
+            return a, b
+    elif st is int:
+        if t._data.dtype.kind in "iufc":
+            return a, b
     if not isinstance(s, (int, float, bool, complex)):
         if isinstance(s, np.ndarray) or isinstance(s, np.generic):
             s = _wrap(np.asarray(s))

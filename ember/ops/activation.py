@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
 from ..autograd.graph import Op
 from ._registry import register
+from .arithmetic import Mul
 
 
 class Relu(Op):
@@ -18,7 +19,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return g * (y > 0)
+        return Mul.apply(g, _wrap(y._data > 0))  # bool mask: NumPy multiplies without a cast
 
 
 @register(inplace=True)

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..autograd import engine as _engine
 from ..autograd.graph import Op
 from ._common import wrap_dims
 from ._registry import register
@@ -48,14 +49,18 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
     """Sum a broadcast gradient back down to ``shape`` (differentiable)."""
-    lead = g._data.ndim - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g._data.shape[lead + i] != 1)
-    if dims:
-        g = Sum.apply(g, dims=dims, keepdim=True, dtype=None)
+    gshape = g._data.shape
+    lead = len(gshape) - len(shape)
+    dims = tuple(lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if not dims:  # only leading dims to remove: one reduction gives the exact shape
+        return Sum.apply(g, dims=tuple(range(lead)), keepdim=False, dtype=None)
+    g = Sum.apply(g, dims=tuple(range(lead)) + dims, keepdim=True, dtype=None)
     if g._data.shape != tuple(shape):
         g = g.reshape(shape)
     return g
+
+
+_engine._sum_to_shape = sum_to_shape
 
 
 @register(public=False)
@@ -80,7 +85,9 @@ class Mean(Op):
         ctx.shape = x.shape
         ctx.dims = dims
         ctx.keepdim = keepdim
-        ctx.n = math.prod(x.shape[d] for d in dims)
+        n = ctx.n = math.prod([x.shape[d] for d in dims])
+        if x.dtype.kind == "f" and x.dtype.itemsize >= 4:  # sum/n: NumPy's mean is 4x slower
+            return x.sum(axis=dims, keepdims=keepdim) / x.dtype.type(n or float("nan"))
         return x.mean(axis=dims, keepdims=keepdim)
 
     @staticmethod

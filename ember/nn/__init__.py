@@ -1,0 +1,4 @@
+"""``ember.nn``: modules, layers, losses, initialisation and utilities."""
+from . import functional, init  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .parameter import Buffer, Parameter  # noqa: F401

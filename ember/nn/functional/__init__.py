@@ -1,0 +1,5 @@
+"""``ember.nn.functional`` (``F``): the functions behind the layers.
+
+Each family lives in its own private module; this file only re-exports.
+"""
+from ._linear import *  # noqa: F401,F403

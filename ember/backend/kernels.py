@@ -1,0 +1,249 @@
+"""Array-level convolution and pooling kernels (NumPy or CuPy through ``xp``).
+
+Convolution is im2col through a strided view plus one batched GEMM; the gradient w.r.t. the
+input scatters the column gradient back with kh·kw strided slice-adds (col2im), which is far
+faster than ``np.add.at``. Layout is NCHW; outputs are C-contiguous.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import array_module
+
+
+def _as_strided(xp, a, shape, strides):
+    if xp is np:
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def out_size(size, k, s, p, d, ceil_mode=False):
+    eff = d * (k - 1) + 1
+    span = size + 2 * p - eff
+    if ceil_mode:
+        o = -(-span // s) + 1
+        if (o - 1) * s >= size + p:  # last window must start inside the input or left pad
+            o -= 1
+        return o
+    return span // s + 1
+
+
+def pad2d(x, ph, pw, value=0.0):
+    """Zero (or ``value``) padding of the last two dims into a fresh array."""
+    if ph == 0 and pw == 0:
+        return x
+    xp = array_module(x)
+    n, c, h, w = x.shape
+    out = xp.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def windows(xpad, kh, kw, s, d, ho, wo):
+    """View of shape (N, C, kh, kw, Ho, Wo): element [n,c,i,j,y,x] = xpad[n,c,y*s+i*d,x*s+j*d]."""
+    xp = array_module(xpad)
+    sn, sc, sh, sw = xpad.strides
+    return _as_strided(xp, xpad, xpad.shape[:2] + (kh, kw, ho, wo),
+                       (sn, sc, d[0] * sh, d[1] * sw, s[0] * sh, s[1] * sw))
+
+
+def im2col(x, kh, kw, stride, padding, dilation, ho, wo):
+    """Columns of shape (N, C·kh·kw, Ho·Wo) (a copy)."""
+    xpad = pad2d(x, padding[0], padding[1])
+    win = windows(xpad, kh, kw, stride, dilation, ho, wo)
+    n, c = x.shape[:2]
+    return win.reshape(n, c * kh * kw, ho * wo)
+
+
+def col2im(cols, x_shape, kh, kw, stride, padding, dilation, ho, wo):
+    """Inverse scatter of :func:`im2col`: sum column entries back into an (N, C, H, W) array."""
+    xp = array_module(cols)
+    n, c, h, w = x_shape
+    ph, pw = padding
+    hp, wp = h + 2 * ph, w + 2 * pw
+    out = xp.zeros((n, c, hp, wp), dtype=cols.dtype)
+    cols = cols.reshape(n, c, kh, kw, ho, wo)
+    sh, sw = stride
+    dh, dw = dilation
+    for i in range(kh):
+        hi = i * dh
+        for j in range(kw):
+            wj = j * dw
+            out[:, :, hi:hi + sh * (ho - 1) + 1:sh, wj:wj + sw * (wo - 1) + 1:sw] += cols[:, :, i, j]
+    if ph or pw:
+        out = out[:, :, ph:ph + h, pw:pw + w]
+    return xp.ascontiguousarray(out)
+
+
+def conv2d_forward(x, w, stride, padding, dilation, groups):
+    """y[n, o] = Σ_c,i,j w[o, c, i, j] · x[n, c, ·]. Shapes: x (N,C,H,W), w (O,C/g,kh,kw)."""
+    xp = array_module(x)
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    ho = out_size(h, kh, stride[0], padding[0], dilation[0])
+    wo = out_size(wd, kw, stride[1], padding[1], dilation[1])
+    cols = im2col(x, kh, kw, stride, padding, dilation, ho, wo)
+    ck = cg * kh * kw
+    if groups == 1:
+        y = xp.matmul(w.reshape(o, ck), cols)
+    else:
+        y = xp.matmul(w.reshape(groups, o // groups, ck), cols.reshape(n, groups, ck, ho * wo))
+    return y.reshape(n, o, ho, wo)
+
+
+def conv2d_grad_input(g, w, x_shape, stride, padding, dilation, groups):
+    """Gradient of conv2d w.r.t. its input (also: transposed convolution of ``g`` by ``w``)."""
+    xp = array_module(g)
+    n, o, ho, wo = g.shape
+    _, cg, kh, kw = w.shape
+    ck = cg * kh * kw
+    gm = g.reshape(n, o, ho * wo)
+    if groups == 1:
+        cols = xp.matmul(w.reshape(o, ck).T, gm)
+    else:
+        wt = w.reshape(groups, o // groups, ck).transpose(0, 2, 1)
+        cols = xp.matmul(wt, gm.reshape(n, groups, o // groups, ho * wo))
+    return col2im(cols, x_shape, kh, kw, stride, padding, dilation, ho, wo)
+
+
+def conv2d_grad_weight(x, g, w_shape, stride, padding, dilation, groups):
+    """Gradient of conv2d w.r.t. its weight: Σ_n g_n · colsᵀ_n. Shape (O, C/g, kh, kw)."""
+    xp = array_module(x)
+    n, o, ho, wo = g.shape
+    _, cg, kh, kw = w_shape
+    cols = im2col(x, kh, kw, stride, padding, dilation, ho, wo)
+    ck = cg * kh * kw
+    gm = g.reshape(n, o, ho * wo)
+    if groups == 1:
+        # one GEMM over (N·L): (O, N·L) @ (N·L, CK)
+        gw = xp.tensordot(gm, cols, axes=([0, 2], [0, 2]))
+    else:
+        gg = gm.reshape(n, groups, o // groups, ho * wo)
+        cg_ = cols.reshape(n, groups, ck, ho * wo)
+        gw = xp.einsum("ngol,ngkl->gok", gg, cg_, optimize=True)
+    return gw.reshape(w_shape).astype(g.dtype, copy=False)
+
+
+def pool_windows(x, k, s, p, d, ceil_mode, pad_value):
+    """(windows view (N,C,kh,kw,Ho,Wo), Ho, Wo) with padding by ``pad_value``."""
+    n, c, h, w = x.shape
+    ho = out_size(h, k[0], s[0], p[0], d[0], ceil_mode)
+    wo = out_size(w, k[1], s[1], p[1], d[1], ceil_mode)
+    # ceil_mode may need extra right/bottom padding beyond p
+    need_h = (ho - 1) * s[0] + d[0] * (k[0] - 1) + 1
+    need_w = (wo - 1) * s[1] + d[1] * (k[1] - 1) + 1
+    xp = array_module(x)
+    hp, wp = max(need_h, h + 2 * p[0]), max(need_w, w + 2 * p[1])
+    if (hp, wp) != (h, w):
+        xpad = xp.full((n, c, hp, wp), pad_value, dtype=x.dtype)
+        xpad[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = x
+    else:
+        xpad = x
+    return windows(xpad, k[0], k[1], s, d, ho, wo), ho, wo, (hp, wp)
+
+
+def max_pool2d_forward(x, k, s, p, d, ceil_mode):
+    """(values (N,C,Ho,Wo), argmax within window (N,C,Ho,Wo) as i·kw + j, padded shape)."""
+    xp = array_module(x)
+    win, ho, wo, padded = pool_windows(x, k, s, p, d, ceil_mode, -xp.inf)
+    kk = k[0] * k[1]
+    n, c = x.shape[:2]
+    # first maximum in window order (PyTorch's tie rule)
+    best = win[:, :, 0, 0].copy()
+    arg = xp.zeros(best.shape, dtype=xp.int8 if kk < 128 else xp.int32)
+    for t in range(1, kk):
+        i, j = divmod(t, k[1])
+        cand = win[:, :, i, j]
+        better = cand > best
+        if xp.isnan(cand).any():
+            better |= xp.isnan(cand) & ~xp.isnan(best)
+        xp.copyto(best, cand, where=better)
+        arg[better] = t
+    return best, arg, padded
+
+
+def max_pool2d_flat_indices(arg, x_shape, k, s, p, d):
+    """PyTorch's ``return_indices``: flat index into each input (H·W) plane."""
+    xp = array_module(arg)
+    n, c, ho, wo = arg.shape
+    i, j = xp.divmod(arg.astype(xp.int64), k[1])
+    rows = xp.arange(ho).reshape(1, 1, ho, 1) * s[0] + i * d[0] - p[0]
+    cols = xp.arange(wo).reshape(1, 1, 1, wo) * s[1] + j * d[1] - p[1]
+    return rows * x_shape[3] + cols
+
+
+def max_pool2d_backward(g, arg, x_shape, k, s, p, d, padded):
+    """Route each output gradient to the input position that won its window."""
+    xp = array_module(g)
+    n, c, h, w = x_shape
+    out = xp.zeros((n, c) + tuple(padded), dtype=g.dtype)
+    ho, wo = g.shape[2:]
+    for t in range(k[0] * k[1]):
+        i, j = divmod(t, k[1])
+        sel = arg == t
+        if not sel.any():
+            continue
+        hi, wj = i * d[0], j * d[1]
+        out[:, :, hi:hi + s[0] * (ho - 1) + 1:s[0], wj:wj + s[1] * (wo - 1) + 1:s[1]] += \
+            xp.where(sel, g, 0)
+    return xp.ascontiguousarray(out[:, :, p[0]:p[0] + h, p[1]:p[1] + w])
+
+
+def max_pool2d_gather(gg, arg, k, s, d, p, padded):
+    """Adjoint of :func:`max_pool2d_backward`: pick each window's winner from ``gg``."""
+    xp = array_module(gg)
+    n, c, h, w = gg.shape
+    xpad = xp.zeros((n, c) + tuple(padded), dtype=gg.dtype)
+    xpad[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = gg
+    ho, wo = arg.shape[2:]
+    win = windows(xpad, k[0], k[1], s, d, ho, wo)
+    out = xp.zeros(arg.shape, dtype=gg.dtype)
+    for t in range(k[0] * k[1]):
+        i, j = divmod(t, k[1])
+        xp.copyto(out, win[:, :, i, j], where=arg == t)
+    return out
+
+
+def avg_pool2d_divisor(x_shape, k, s, p, ceil_mode, count_include_pad, divisor_override,
+                       ho, wo, xp):
+    """Per-output divisor, shape (Ho, Wo) (or a scalar when constant)."""
+    if divisor_override:
+        return divisor_override
+    h, w = x_shape[2:]
+
+    def counts(size, kk, ss, pp, oo):
+        start = np.arange(oo) * ss - pp
+        end = np.minimum(start + kk, size + pp)
+        if count_include_pad:
+            return end - start
+        return np.minimum(end, size) - np.maximum(start, 0)
+    ch = counts(h, k[0], s[0], p[0], ho)
+    cw = counts(w, k[1], s[1], p[1], wo)
+    div = np.outer(ch, cw)
+    if (div == div.flat[0]).all():
+        return int(div.flat[0])
+    return xp.asarray(div)
+
+
+def avg_pool2d_forward(x, k, s, p, ceil_mode, count_include_pad, divisor_override):
+    xp = array_module(x)
+    win, ho, wo, padded = pool_windows(x, k, s, p, (1, 1), ceil_mode, 0.0)
+    total = win.sum(axis=(2, 3), dtype=x.dtype)
+    div = avg_pool2d_divisor(x.shape, k, s, p, ceil_mode, count_include_pad, divisor_override,
+                             ho, wo, xp)
+    return (total / xp.asarray(div, dtype=x.dtype)).astype(x.dtype, copy=False), padded
+
+
+def avg_pool2d_backward(g, x_shape, k, s, p, ceil_mode, count_include_pad, divisor_override,
+                        padded):
+    xp = array_module(g)
+    n, c, h, w = x_shape
+    ho, wo = g.shape[2:]
+    div = avg_pool2d_divisor(x_shape, k, s, p, ceil_mode, count_include_pad, divisor_override,
+                             ho, wo, xp)
+    gd = (g / xp.asarray(div, dtype=g.dtype)).astype(g.dtype, copy=False)
+    out = xp.zeros((n, c) + tuple(padded), dtype=g.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            out[:, :, i:i + s[0] * (ho - 1) + 1:s[0], j:j + s[1] * (wo - 1) + 1:s[1]] += gd
+    return xp.ascontiguousarray(out[:, :, p[0]:p[0] + h, p[1]:p[1] + w])

@@ -266,3 +266,279 @@ def unflatten(input, dim: int, sizes) -> Tensor:
 def ravel(input) -> Tensor:
     """A flattened (1-D) tensor."""
     return Reshape.apply(input, shape=(input._data.size,), copy_ok=True)
+
+
+# ------------------------------------------------------------- general views and their adjoints
+# A "view spec" knows how to take a view of a raw array (``arr``) and how to apply the same view
+# to a Tensor differentiably (``apply``). View ops use it forward; their backward writes the
+# gradient into zeros through the same view (``ViewScatter``), whose own backward is the view
+# again, so gradients of any order work.
+
+def _xp(arr):
+    from ._common import xp_of
+    return xp_of(arr)
+
+
+def strided_view(arr, shape, strides, offset=0):
+    """A writable view of contiguous ``arr``'s memory with element ``strides``, starting
+    ``offset`` elements after its first element (``as_strided`` relative to ``arr``)."""
+    xp = _xp(arr)
+    if math.prod(shape) == 0:
+        return xp.empty(shape, dtype=arr.dtype)
+    item = arr.itemsize
+    start = arr.reshape(-1)[offset:]
+    return xp.lib.stride_tricks.as_strided(start, shape=tuple(shape),
+                                           strides=tuple(s * item for s in strides))
+
+
+class IndexView:
+    """Basic (view-producing) indexing with a tuple of ints / slices / None / Ellipsis."""
+
+    __slots__ = ("idx",)
+    overlap = False
+
+    def __init__(self, idx: tuple):
+        self.idx = idx
+
+    def arr(self, a):
+        return a[self.idx]
+
+    def apply(self, t: Tensor) -> Tensor:
+        return Slice.apply(t, view=self)
+
+
+class DiagView:
+    """The diagonal (``offset``) of dims ``d1``/``d2`` moved to the last dim, as a view."""
+
+    __slots__ = ("offset", "d1", "d2")
+    overlap = False
+
+    def __init__(self, offset, d1, d2):
+        self.offset, self.d1, self.d2 = offset, d1, d2
+
+    def arr(self, a):
+        off, d1, d2 = self.offset, self.d1, self.d2
+        shape, item = a.shape, a.itemsize
+        st = [s // item for s in a.strides]
+        n1, n2 = shape[d1], shape[d2]
+        length = max(0, min(n1, n2 - off)) if off >= 0 else max(0, min(n1 + off, n2))
+        keep = [i for i in range(a.ndim) if i not in (d1, d2)]
+        new_shape = [shape[i] for i in keep] + [length]
+        new_strides = [st[i] for i in keep] + [st[d1] + st[d2]]
+        if a.size == 0 or length == 0:
+            return _xp(a).empty(new_shape, dtype=a.dtype)
+        # step to the first diagonal element with a basic index so the view keeps a base
+        first = [slice(None)] * a.ndim
+        if off >= 0:
+            first[d2] = slice(off, None)
+        else:
+            first[d1] = slice(-off, None)
+        sub = a[tuple(first)]
+        return _xp(a).lib.stride_tricks.as_strided(
+            sub, shape=new_shape, strides=[s * item for s in new_strides])
+
+    def apply(self, t: Tensor) -> Tensor:
+        return Diagonal.apply(t, view=self)
+
+
+class StridedView:
+    """``as_strided(size, stride, offset)`` relative to the start of a contiguous array."""
+
+    __slots__ = ("size", "stride", "offset")
+    overlap = True
+
+    def __init__(self, size, stride, offset):
+        self.size, self.stride, self.offset = size, stride, offset
+
+    def arr(self, a):
+        return strided_view(a, self.size, self.stride, self.offset)
+
+    def apply(self, t: Tensor) -> Tensor:
+        return AsStrided.apply(t.contiguous(), view=self)
+
+
+class _ViewOp(Op):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, view):
+        ctx.view = view
+        ctx.shape = x.shape
+        return view.arr(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ViewScatter.apply(g, shape=ctx.shape, view=ctx.view)
+
+
+class Slice(_ViewOp):
+    pass
+
+
+class Select(_ViewOp):
+    pass
+
+
+class Diagonal(_ViewOp):
+    pass
+
+
+class AsStrided(_ViewOp):
+    pass
+
+
+class ViewScatter(Op):
+    """Zeros of ``shape`` with ``g`` written into ``view`` (the adjoint of a view op)."""
+
+    @staticmethod
+    def forward(ctx, g, shape, view):
+        ctx.view = view
+        xp = _xp(g)
+        z = xp.zeros(shape, dtype=g.dtype)
+        if view.overlap:
+            # overlapping views accumulate: map each view element to its flat position
+            pos = view.arr(xp.arange(z.size).reshape(shape))
+            flat = z.reshape(-1)
+            _add_at(flat, pos.reshape(-1), xp.broadcast_to(g, pos.shape).reshape(-1))
+        else:
+            view.arr(z)[...] = g
+        return z
+
+    @staticmethod
+    def backward(ctx, gg):
+        return ctx.view.apply(gg)
+
+
+class DiagEmbed(ViewScatter):
+    pass
+
+
+def _add_at(target, idx, values):
+    """Unbuffered ``target[idx] += values`` (repeated indices accumulate)."""
+    if type(target) is np.ndarray:
+        np.add.at(target, idx, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(target, idx, values)
+
+
+def index_view(input: Tensor, idx: tuple, cls=Slice) -> Tensor:
+    """A view of ``input`` by a tuple of ints / slices / None (validated by the caller)."""
+    if Ellipsis not in idx:
+        idx = idx + (Ellipsis,)   # NumPy returns an array view, not a scalar, for full ints
+    return cls.apply(input, view=IndexView(idx))
+
+
+# ------------------------------------------------------------------ narrow / select / diagonal
+def _int_arg(v, what: str) -> int:
+    if isinstance(v, Tensor):
+        return int(v.item())
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+        raise TypeError(f"{what} must be an int, got {type(v).__name__}")
+    return int(v)
+
+
+@register
+def narrow(input, dim: int, start, length: int) -> Tensor:
+    """The view ``input[..., start:start + length, ...]`` along ``dim``."""
+    n = input._data.ndim
+    if n == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, n)
+    size = input._data.shape[d]
+    start, length = _int_arg(start, "start"), _int_arg(length, "length")
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start {start} out of range (expected to be in range of "
+                         f"[{-size}, {size}]) for dimension {d} of size {size}")
+    if start < 0:
+        start += size
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
+                           f"size ({size}) of dimension {d}")
+    idx = (slice(None),) * d + (slice(start, start + length),)
+    return index_view(input, idx)
+
+
+@register
+def select(input, dim: int, index) -> Tensor:
+    """The view ``input[..., index, ...]`` along ``dim`` (that dim removed)."""
+    n = input._data.ndim
+    if n == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, n)
+    size = input._data.shape[d]
+    i = _int_arg(index, "index")
+    if not -size <= i < size:
+        raise IndexError(f"select(): index {i} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    return index_view(input, (slice(None),) * d + (i % size,), Select)
+
+
+@register
+def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """View of the diagonal ``offset`` of dims ``dim1``/``dim2``, appended as the last dim."""
+    n = input._data.ndim
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, view=DiagView(int(offset), d1, d2))
+
+
+@register
+def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Tensors whose diagonals (dims ``dim1``/``dim2``) are the last dim of ``input``."""
+    n = input._data.ndim + 1
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    m = input._data.shape[-1] + abs(int(offset)) if input._data.ndim else 1 + abs(int(offset))
+    rest = list(input._data.shape[:-1])
+    shape = []
+    for i in range(n):
+        shape.append(m if i in (d1, d2) else rest.pop(0))
+    x = input if input._data.ndim else input.reshape(1)
+    return DiagEmbed.apply(x, shape=tuple(shape), view=DiagView(int(offset), d1, d2))
+
+
+@register
+def diag(input, diagonal: int = 0) -> Tensor:
+    """1-D input: a square matrix with it on diagonal ``diagonal``; 2-D: that diagonal (copy)."""
+    n = input._data.ndim
+    if n == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if n == 2:
+        return Diagonal.apply(input, view=DiagView(int(diagonal), 0, 1)).clone()
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {n}D")
+
+
+@register
+def diagflat(input, offset: int = 0) -> Tensor:
+    """A 2-D tensor with the flattened input on diagonal ``offset``."""
+    return diag_embed(input.reshape(-1), offset, 0, 1)
+
+
+@register
+def trace(input) -> Tensor:
+    """Sum of the main diagonal of a 2-D tensor (integers sum to int64)."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
+                           f"{input._data.ndim} (shape {list(input.shape)})")
+    return diagonal(input).sum()
+
+
+@register
+def as_strided(input, size, stride, storage_offset: int | None = None) -> Tensor:
+    """A view with explicit ``size``/``stride`` (elements) over ``input``'s memory, counting
+    ``storage_offset`` from ``input``'s first element (input should be contiguous)."""
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"as_strided: mismatch in length of strides and shape ({list(size)} "
+                           f"vs {list(stride)})")
+    off = int(storage_offset or 0)
+    need = off + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if math.prod(size) else 0
+    if need > input._data.size or off < 0 or any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: size {list(size)}, stride {list(stride)} and offset "
+                           f"{off} reach outside the {input._data.size} elements of the input")
+    if not input._data.flags.c_contiguous:
+        input = input.contiguous()
+    return AsStrided.apply(input, view=StridedView(size, stride, off))

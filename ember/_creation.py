@@ -49,11 +49,19 @@ def _ragged_error(data, depth=0):
     """Walk a nested sequence and raise PyTorch's ValueError at the first ragged level."""
     if not isinstance(data, (list, tuple)):
         return
-    lengths = [len(x) if isinstance(x, (list, tuple, np.ndarray)) else None for x in data]
+    seq = (list, tuple, np.ndarray)
+    lengths = [len(x) if isinstance(x, seq) else None for x in data]
     if lengths and any(n != lengths[0] for n in lengths):
-        bad = next(n for n in lengths if n != lengths[0])
+        first = lengths[0]
+        bad = next(n for n in lengths if n != first)
+        if first is None or bad is None:
+            raise ValueError(
+                f"mixed numbers and sequences at dim {depth + 1}: element 0 is "
+                f"{'a number' if first is None else f'a sequence of length {first}'} but another "
+                f"is {'a number' if bad is None else f'a sequence of length {bad}'}; a nested "
+                "list must be rectangular to become a tensor")
         raise ValueError(
-            f"expected sequence of length {lengths[0]} at dim {depth + 1} (got {bad}): "
+            f"expected sequence of length {first} at dim {depth + 1} (got {bad}): "
             "a nested list must be rectangular to become a tensor")
     for x in data:
         _ragged_error(x, depth + 1)
@@ -93,6 +101,10 @@ def _to_array(data):
         return arr, D.from_numpy_dtype(arr.dtype)
     else:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if isinstance(data, (list, tuple)):
+        types = _leaf_types(data)
+        if not types <= _PY_SCALARS:  # NumPy scalars/arrays inside: their dtypes count
+            return arr, _promote_leaf_types(types)
     k = arr.dtype.kind
     if k == "f":
         return arr, D.get_default_dtype()
@@ -101,6 +113,44 @@ def _to_array(data):
     if k in "iu":
         return arr, D.int64
     return arr, D.from_numpy_dtype(arr.dtype)
+
+
+_PY_SCALARS = {bool, int, float, complex}
+
+
+def _leaf_types(data) -> set:
+    """The set of element types of a nested list (``map(type, …)`` keeps this fast)."""
+    types = set(map(type, data))
+    if list in types or tuple in types:
+        types -= {list, tuple}
+        for x in data:
+            if isinstance(x, (list, tuple)):
+                types |= _leaf_types(x)
+    if np.ndarray in types:  # rare: arrays inside a list count with their element dtype
+        types.discard(np.ndarray)
+        types |= {x.dtype.type for x in data if isinstance(x, np.ndarray)}
+    return types
+
+
+def _promote_leaf_types(types) -> D.dtype:
+    """PyTorch's inference for mixed sequences: Python numbers give their default dtype,
+    NumPy scalars their own; all are combined with ``promote_types``."""
+    out = None
+    for t in types:
+        if t is bool:
+            d = D.bool_
+        elif t is int:
+            d = D.int64
+        elif t is float:
+            d = D.get_default_dtype()
+        elif t is complex:
+            d = D.get_default_dtype().to_complex()
+        elif issubclass(t, np.generic):
+            d = D.from_numpy_dtype(np.dtype(t))
+        else:  # nested arrays: not a dtype source we can read from the type alone
+            continue
+        out = d if out is None else D.promote_types(out, d)
+    return out if out is not None else D.get_default_dtype()
 
 
 def _flat_head(data):
@@ -209,11 +259,31 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     default = (D.bool_ if isinstance(fill_value, bool) else
                D.int64 if isinstance(fill_value, (int, np.integer)) else
                D.get_default_dtype().to_complex() if isinstance(fill_value, complex) else None)
+    if dtype is not None:
+        _check_fill_fits(fill_value, D.to_dtype(dtype))
+        if isinstance(fill_value, int) and fill_value < 0 and D.to_dtype(dtype) is D.uint8:
+            fill_value %= 256
     return _filled(fill_value, (size,), dtype, device, requires_grad, default)
 
 
+def _check_fill_fits(value, dt: D.dtype) -> None:
+    """PyTorch refuses fill values the dtype cannot hold (instead of wrapping silently)."""
+    if isinstance(value, complex) and not dt.is_complex:
+        raise RuntimeError(f"value {value} cannot be converted to type {dt} without overflow "
+                           "(a complex fill value needs a complex dtype)")
+    if isinstance(value, int) and not isinstance(value, bool) and dt.np is not None and \
+            dt.np.kind in "iu":
+        info = np.iinfo(dt.np)
+        lo = -info.max if info.min == 0 else info.min  # unsigned: negatives wrap, like PyTorch
+        if not lo <= value <= info.max:
+            raise RuntimeError(f"value {value} cannot be converted to type {dt} without "
+                               f"overflow (range [{info.min}, {info.max}])")
+
+
 def _like(fill, input, dtype, device, requires_grad):
-    dt = input.dtype if dtype is None else dtype
+    dt = input.dtype if dtype is None else D.to_dtype(dtype)
+    if fill is not None and fill != 0:
+        _check_fill_fits(fill.item() if isinstance(fill, Tensor) else fill, dt)
     dev = input.device if device is None else device
     return _filled(fill, (input.shape,), dt, dev, requires_grad)
 
@@ -403,7 +473,7 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
 
 def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None,
                 out=None) -> Tensor:
-    """Indices sampled from the rows of ``input`` (non-negative weights, not necessarily normalised)."""
+    """Indices sampled from the rows of ``input`` (non-negative weights, need not sum to 1)."""
     probs = np.asarray(backend.to_numpy(input._data), dtype=np.float64)
     if probs.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {probs.ndim}")

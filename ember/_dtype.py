@@ -157,11 +157,15 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     key = (a, b)
     r = _PROMOTE_CACHE.get(key)
     if r is None:
-        if {a, b} == {float16, bfloat16}:
+        if a._category != b._category:
+            # PyTorch: the higher category wins outright (int64 + float16 -> float16), except
+            # that a complex type widens to hold a float64 (complex64 + float64 -> complex128).
+            hi, lo = (a, b) if a._category > b._category else (b, a)
+            r = complex128 if hi is complex64 and lo is float64 else hi
+        elif {a, b} == {float16, bfloat16}:
             r = float32
         elif a is bfloat16 or b is bfloat16:
-            other = b if a is bfloat16 else a
-            r = bfloat16 if other._category <= _INT else other
+            r = b if a is bfloat16 else a
         else:
             r = _FROM_NP[np.promote_types(a.np, b.np)]
         _PROMOTE_CACHE[key] = r
@@ -217,7 +221,21 @@ def can_cast(src: dtype, dst: dtype) -> bool:
     return src._category <= dst._category
 
 
-iinfo = np.iinfo
+class iinfo:
+    """Machine limits of an integer dtype (``torch.iinfo``)."""
+
+    def __init__(self, d):
+        d = to_dtype(d)
+        if d._category != _INT:
+            raise TypeError(f"iinfo needs an integer dtype, got {d}")
+        i = np.iinfo(d.np)
+        self.dtype = d.name
+        self.bits = i.bits
+        self.min = _builtins.int(i.min)
+        self.max = _builtins.int(i.max)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
 
 
 class finfo:
@@ -225,11 +243,22 @@ class finfo:
 
     def __init__(self, d: dtype | None = None):
         d = get_default_dtype() if d is None else to_dtype(d)
-        f = np.finfo(d.np)
+        if d._category == _COMPLEX:
+            d = d.to_real()
+        if d._category != _FLOAT:
+            raise TypeError(f"finfo needs a floating point dtype, got {d}")
+        # NumPy's finfo does not know ml_dtypes' bfloat16; ml_dtypes ships its own
+        f = _ml_dtypes.finfo(d.np) if d is bfloat16 and _ml_dtypes is not None else np.finfo(d.np)
+        f_ = _builtins.float  # this module rebinds ``float`` to the dtype, as PyTorch does
         self.dtype = d.name
         self.bits = f.bits
-        self.eps = float(f.eps)
-        self.max = float(f.max)
-        self.min = float(f.min)
-        self.tiny = self.smallest_normal = float(f.tiny)
-        self.resolution = float(f.resolution)
+        self.eps = f_(f.eps)
+        self.max = f_(f.max)
+        self.min = f_(f.min)
+        self.tiny = self.smallest_normal = f_(f.tiny)
+        self.resolution = 10.0 ** -f.precision  # exact, not rounded to the dtype
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")

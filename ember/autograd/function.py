@@ -76,6 +76,12 @@ class Function(metaclass=_FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Override to use the PyTorch 2 style: ``forward(*args)`` without ``ctx``, then
+        ``setup_context(ctx, inputs, output)`` saves what backward needs."""
+        raise NotImplementedError
+
     @classmethod
     def apply(cls, *args, **kwargs):
         from .._tensor import Tensor, _wrap
@@ -87,7 +93,11 @@ class Function(metaclass=_FunctionMeta):
         prev = _gstate.enabled
         _gstate.enabled = False
         try:
-            out = cls.forward(ctx, *args, **kwargs)
+            if cls.setup_context is Function.setup_context:
+                out = cls.forward(ctx, *args, **kwargs)
+            else:
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
         finally:
             _gstate.enabled = prev
         multi = isinstance(out, tuple)

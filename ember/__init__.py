@@ -4,7 +4,13 @@
 """
 from __future__ import annotations
 
+import warnings as _warnings
+
 from . import _dtype
+
+# NumPy's floating-point warnings (log(0), 0/0, sqrt(-1)) are NaN/inf results in PyTorch, not
+# warnings; they are raised at the op's call site, so this filter only covers Ember's modules.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\.|$)")
 from ._creation import (arange, as_tensor, asarray, bernoulli, empty, empty_like, eye, from_dlpack,
                         from_numpy, full, full_like, linspace, logspace, multinomial, normal,
                         ones, ones_like, poisson, rand, rand_like, randint, randint_like, randn,
@@ -26,7 +32,11 @@ from ._tensor import Size, Tensor
 from . import ops as _ops
 from .ops import *  # noqa: F401,F403 - every registered op is public
 from . import autograd
+from . import linalg  # noqa: F401 - the ember.linalg namespace
+from . import nn  # noqa: E402 - after the core it builds on
 from . import cuda, accelerator, backends, random, testing  # noqa: F401
+from .serialization import save, load  # noqa: E402
+from . import utils  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

@@ -1,8 +1,10 @@
 """The op library. Importing it registers every op as ``ember.<name>`` and Tensor methods."""
 from __future__ import annotations
 
-from . import (activation, arithmetic, conversion, elementwise, matmul,  # noqa: F401
-               reduce, shape)
+from . import (  # noqa: F401
+    activation, arithmetic, conversion, elementwise, elementwise2, indexing,
+    join, linalg, linalg_decomp, linalg_products, matmul, rearrange, reduce, reduce2, scatter,
+    shape, sort, unary)
 from ._registry import METHODS, OPS
 
 __all__ = sorted(OPS) + ["OPS", "METHODS"]

@@ -58,8 +58,15 @@ def promote(a, b, op: str = "op"):
         if t._data.dtype.kind in "fc":
             return a, b
     elif st is int:
-        if t._data.dtype.kind in "iufc":
+        kind = t._data.dtype.kind
+        if kind in "fc":
             return a, b
+        if kind in "iu":
+            info = np.iinfo(t._data.dtype)
+            if info.min <= s <= info.max:
+                return a, b
+            s = np.asarray(s).astype(t._data.dtype)  # wraps like PyTorch's integer casts
+            return (t, s) if ta else (s, t)
     if not isinstance(s, (int, float, bool, complex)):
         if isinstance(s, np.ndarray) or isinstance(s, np.generic):
             s = _wrap(np.asarray(s))
@@ -68,6 +75,8 @@ def promote(a, b, op: str = "op"):
     r = D.result_type(t, s)
     if r is not t.dtype:
         t = cast(t, r)
+    if r is D.bfloat16:  # ml_dtypes computes bf16 with a Python float in float32
+        s = np.asarray(s, dtype=r.np)
     return (t, s) if ta else (s, t)
 
 

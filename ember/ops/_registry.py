@@ -6,10 +6,12 @@ derives ``Tensor.<name>_`` from the out-of-place function via :func:`apply_inpla
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _state
 from .._dtype import can_cast
 from .._tensor import Tensor
-from ..autograd.graph import _SavedOutput
+from ..autograd.graph import Op, _SavedOutput
 
 _gstate = _state.state
 
@@ -43,9 +45,15 @@ def register(fn=None, *, name: str | None = None, method: bool | str = True,
 
 
 def make_inplace(f, name: str):
+    """``Tensor.<name>`` computing ``f`` in place. When a graph is recorded the op runs on a
+    clone, so a tensor the op saves for backward is never the memory being overwritten."""
     def inplace(self, *args, **kwargs):
         check_inplace_leaf(self)
-        return apply_inplace(self, f(self, *args, **kwargs))
+        src = self
+        if _gstate.enabled and (self._requires_grad or any(
+                isinstance(a, Tensor) and a._requires_grad for a in args)):
+            src = self.clone()
+        return apply_inplace(self, f(src, *args, **kwargs))
     inplace.__name__ = name
     inplace.__qualname__ = "Tensor." + name
     inplace.__doc__ = f"In-place version of :meth:`Tensor.{f.__name__}`."
@@ -72,10 +80,7 @@ def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
             "of the in-place operation")
     node = result._grad_fn
     if node is not None and self._base is not None:
-        raise RuntimeError(
-            "Ember does not support autograd through an in-place operation on a view "
-            f"(tensor of shape {list(self._data.shape)} is a view of another tensor). Use the "
-            "out-of-place form of the op, or clone() the view first.")
+        return _inplace_on_view(self, result)
     try:
         self._data[...] = rs
     except ValueError:
@@ -95,3 +100,57 @@ def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
                     s.counter = self._ver
                     s.version = self._ver.v
     return self
+
+
+class CopySlices(Op):
+    """``base`` with the strided region ``view`` overwritten by ``src`` (in place on base's
+    memory): the history a base takes when one of its views is modified in place."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, src, view):
+        ctx.view = view
+        view.arr(base)[...] = src
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..ops.shape import ViewScatter
+        region = ctx.view.apply(g)
+        kept = g - ViewScatter.apply(region, shape=g.shape, view=ctx.view)
+        return kept, region
+
+
+def _inplace_on_view(view: Tensor, result: Tensor) -> Tensor:
+    """Autograd through ``view.op_(...)``: the base gets a CopySlices node, the view becomes
+    an as_strided view of the new base (PyTorch's CopySlices idea)."""
+    from ..ops.shape import StridedView
+    base = view._base
+    if base._grad_fn is None and base._requires_grad and _gstate.enabled:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation. Modify the leaf under `with ember.no_grad():` "
+                           "or operate on a clone().")
+    arr, barr = view._data, base._data
+    item = arr.itemsize
+    if not barr.flags.c_contiguous or any(st % item for st in arr.strides):
+        raise RuntimeError(
+            "Ember does not support autograd through an in-place operation on this view "
+            f"(shape {list(arr.shape)}) of a non-contiguous tensor; clone() the view first")
+    offset = (_ptr(arr) - _ptr(barr)) // item
+    geometry = StridedView(arr.shape, tuple(st // item for st in arr.strides), offset)
+    if result._data.dtype != arr.dtype:
+        result = result.to(view.dtype)
+    new_base = CopySlices.apply(base, result, view=geometry)
+    base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
+    base._bump()
+    regenerated = geometry.apply(base)
+    view._grad_fn, view._output_nr = regenerated._grad_fn, 0
+    view._requires_grad = True
+    return view
+
+
+def _ptr(arr) -> int:
+    return arr.__array_interface__["data"][0] if type(arr) is np.ndarray else arr.data.ptr

@@ -6,9 +6,9 @@ import numpy as np
 from .. import _dtype as D
 from .. import _state
 from .._tensor import Tensor
-from ..autograd.graph import Op
+from ..autograd.graph import NULL_CTX, Op
 from ._common import broadcast_error, cast, promote
-from ._registry import apply_inplace, check_inplace_leaf, register
+from ._registry import make_inplace, register
 
 _gstate = _state.state
 
@@ -36,28 +36,31 @@ class Sub(Op):
 class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        if ctx is not NULL_CTX:  # keep only what the other input's gradient needs
+            nf = ctx.next_functions
+            ctx.save_for_backward(a if nf[1][0] is not None else None,
+                                  b if nf[0][0] is not None else None)
         return a * b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return g * b, g * a
+        return (g * b if b is not None else None), (g * a if a is not None else None)
 
 
 class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        if ctx is not NULL_CTX:
+            ctx.save_for_backward(a if ctx.next_functions[1][0] is not None else None, b)
         return a / b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        gb = None
-        if ctx.next_functions[1][0] is not None:
-            gb = -g * a / (b * b)
-        return g / b, gb
+        ga = g / b
+        gb = -ga * a / b if a is not None else None
+        return ga, gb
 
 
 class Neg(Op):
@@ -304,6 +307,7 @@ _UFUNC = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_
 
 def _make_fast_inplace(name, fn):
     ufunc = _UFUNC[name]
+    slow = make_inplace(fn, name + "_")
 
     def inplace(self, other, **kw):
         if not _gstate.enabled or not (self._requires_grad or
@@ -319,8 +323,7 @@ def _make_fast_inplace(name, fn):
                     return self
                 except (TypeError, ValueError):
                     pass  # let the general path produce PyTorch's error message
-        check_inplace_leaf(self)
-        return apply_inplace(self, fn(self, other, **kw))
+        return slow(self, other, **kw)
     inplace.__name__ = name + "_"
     inplace.__doc__ = f"In-place ``{name}``."
     return inplace
@@ -334,18 +337,10 @@ Tensor.divide_ = Tensor.div_
 Tensor.true_divide_ = Tensor.div_
 
 
-def _simple_inplace(fn, name):
-    def inplace(self, *args, **kw):
-        check_inplace_leaf(self)
-        return apply_inplace(self, fn(self, *args, **kw))
-    inplace.__name__ = name
-    return inplace
-
-
 for _name, _fn in (("pow_", pow), ("neg_", neg), ("negative_", neg),
                    ("floor_divide_", floor_divide), ("remainder_", remainder),
                    ("fmod_", fmod)):
-    setattr(Tensor, _name, _simple_inplace(_fn, _name))
+    setattr(Tensor, _name, make_inplace(_fn, _name))
 
 
 # ------------------------------------------------------------------------------ operators

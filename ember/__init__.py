@@ -37,6 +37,7 @@ from . import nn  # noqa: E402 - after the core it builds on
 from . import cuda, accelerator, backends, random, testing  # noqa: F401
 from .serialization import save, load  # noqa: E402
 from . import utils  # noqa: E402,F401
+from . import optim  # noqa: E402,F401 - optimizers and lr schedulers
 
 __version__ = "0.1.0"
 

@@ -415,8 +415,8 @@ class Tensor:
 
     def __reduce_ex__(self, protocol):
         # pickling (DataLoader workers, deepcopy): array + requires_grad
-        return (_rebuild, (backend.to_numpy(self._data), self._requires_grad, type(self),
-                           self.__dict__ or None))
+        state = {k: v for k, v in self.__dict__.items() if k != "_acc_ref"} or None
+        return (_rebuild, (backend.to_numpy(self._data), self._requires_grad, type(self), state))
 
     def __deepcopy__(self, memo):
         if self._grad_fn is not None:

@@ -22,13 +22,18 @@ METHODS: dict = {}      # Tensor method name -> function
 def register(fn=None, *, name: str | None = None, method: bool | str = True,
              inplace: bool | str = False, public: bool = True, aliases: tuple = ()):
     """Register ``fn`` as ``ember.<name>`` (``public``), ``Tensor.<name>`` (``method``) and
-    ``Tensor.<name>_`` (``inplace``). A string for ``method``/``inplace`` names the method."""
+    ``Tensor.<name>_`` (``inplace``). A string for ``method``/``inplace`` names the method.
+
+    The public function honours ``out=`` when ``fn`` declares it (see :func:`write_out`);
+    methods and operators call ``fn`` directly, keeping the hot path free of that check.
+    """
     def deco(f):
         n = name or f.__name__
         if public:
-            OPS[n] = f
+            pf = _with_out(f) if _takes_out(f) else f
+            OPS[n] = pf
             for a in aliases:
-                OPS[a] = f
+                OPS[a] = pf
         if method:
             mname = method if isinstance(method, str) else n
             setattr(Tensor, mname, f)
@@ -42,6 +47,55 @@ def register(fn=None, *, name: str | None = None, method: bool | str = True,
             METHODS[iname] = ip
         return f
     return deco if fn is None else deco(fn)
+
+
+def _takes_out(f) -> bool:
+    code = getattr(f, "__code__", None)
+    return code is not None and "out" in code.co_varnames[:code.co_argcount +
+                                                          code.co_kwonlyargcount]
+
+
+def _with_out(f):
+    def with_out(*args, out=None, **kwargs):
+        if out is None:
+            return f(*args, **kwargs)
+        result = f(*args, **kwargs)
+        if isinstance(out, (tuple, list)):
+            for o, r in zip(out, result):
+                write_out(r, o)
+            return out
+        return write_out(result, out)
+    with_out.__name__ = f.__name__
+    with_out.__qualname__ = f.__qualname__
+    with_out.__doc__ = f.__doc__
+    with_out.__wrapped__ = f
+    return with_out
+
+
+def write_out(result: Tensor, out: Tensor | None) -> Tensor:
+    """Honour ``out=``: write ``result`` into ``out`` (resized if its shape differs, as in
+    PyTorch) and return ``out``."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"out= must be a Tensor, got {type(out).__name__}")
+    if _gstate.enabled and (result._requires_grad or out._requires_grad):
+        raise RuntimeError("functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if result._data.dtype != out._data.dtype and not can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output "
+                           f"type {out.dtype}")
+    if out._data.shape == result._data.shape:
+        out._data[...] = result._data
+    else:
+        if out._data.size:
+            import warnings
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out._data.shape)}, which does not match the required output "
+                          f"shape {list(result._data.shape)}.", stacklevel=3)
+        out._data = result._data.astype(out._data.dtype)
+    out._bump()
+    return out
 
 
 def make_inplace(f, name: str):

@@ -17,27 +17,13 @@ from ..autograd.graph import Op
 from . import _special
 from ._common import float_input, xp_of
 from .. import _state
-from ._registry import METHODS, apply_inplace, check_inplace_leaf, make_inplace, register
+from ._registry import METHODS, apply_inplace, check_inplace_leaf, make_inplace, register, write_out
 from .elementwise import _NoGrad, exp, where
 
 _gstate = _state.state
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _PI = math.pi
-
-
-def write_out(result: Tensor, out: Tensor | None) -> Tensor:
-    """Honour ``out=``: copy ``result`` into ``out`` (resizing it when the shape differs)."""
-    if out is None:
-        return result
-    if not isinstance(out, Tensor):
-        raise TypeError(f"out= must be a Tensor, got {type(out).__name__}")
-    if out._data.shape == result._data.shape:
-        out._data[...] = result._data
-    else:
-        out._data = result._data.astype(out._data.dtype)
-    out._bump()
-    return out
 
 
 safe_inplace = make_inplace  # the registry's in-place wrapper (clones when recording)

@@ -31,14 +31,18 @@ class _Version:
 
 
 class _SavedInput:
-    """A saved input tensor plus the version it had when saved."""
+    """A saved input tensor plus the version it had when saved.
 
-    __slots__ = ("tensor", "counter", "version")
+    Version counters are created lazily (most tensors are never modified in place), and a
+    tensor's counter object never changes once made, so "no counter yet" reads as version 0.
+    """
+
+    __slots__ = ("tensor", "version")
 
     def __init__(self, tensor):
         self.tensor = tensor
-        self.counter = tensor._counter()
-        self.version = self.counter.v
+        v = tensor._ver
+        self.version = 0 if v is None else v.v
 
 
 class _SavedOutput:
@@ -101,9 +105,11 @@ class Node:
 
     def _unpack(self, s):
         if type(s) is _SavedInput:
-            if s.counter.v != s.version:
-                self._raise_modified(s.tensor.shape, s.tensor.dtype, s.counter.v, s.version)
-            return s.tensor
+            t = s.tensor
+            v = t._ver
+            if v is not None and v.v != s.version:
+                self._raise_modified(t.shape, t.dtype, v.v, s.version)
+            return t
         if type(s) is _SavedOutput:
             if s.counter.v != s.version:
                 self._raise_modified(s.array.shape, None, s.counter.v, s.version)
@@ -242,8 +248,10 @@ class Op(Node):
                 _mark_view(res, args[0])
             return res
         ctx = _new(cls)
-        ctx.next_functions = tuple([_edge(a) if isinstance(a, Tensor) else _NO_EDGE
-                                    for a in args])
+        ctx.next_functions = tuple([
+            ((a._grad_fn, a._output_nr) if a._grad_fn is not None else
+             (a._accumulator(), 0) if a._requires_grad else _NO_EDGE)
+            if isinstance(a, Tensor) else _NO_EDGE for a in args])
         out = cls.forward(ctx, *arrays, **params)
         if type(out) is not tuple:
             res = _wrap(out, True, ctx, 0)

@@ -12,10 +12,11 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _random
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
 from ..autograd.graph import Op
 from ._common import cast, float_input, wrap_dim, xp_of
 from ._registry import register
+from .arithmetic import Mul
 from .elementwise import exp, where
 from .unary import install_inplace, safe_inplace, write_out
 
@@ -31,7 +32,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return g * (y > 0)
+        return Mul.apply(g, _wrap(y._data > 0))  # bool mask: NumPy multiplies without a cast
 
 
 @register(inplace=True)

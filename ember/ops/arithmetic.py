@@ -30,7 +30,7 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g, -g
+        return g, (-g if ctx.next_functions[1][0] is not None else None)
 
 
 class Mul(Op):

@@ -35,13 +35,41 @@ class Matmul(Op):
             g = g.unsqueeze(-1)
             b = b.unsqueeze(-1)
         if nf[0][0] is not None:
-            ga = g @ b.mT
+            ga = MatmulT.apply(g, b, ta=False, tb=True)      # g @ bᵀ
             if an == 1:
                 ga = ga.squeeze(-2)
         if nf[1][0] is not None:
-            gb = a.mT @ g
+            gb = MatmulT.apply(a, g, ta=True, tb=False)      # aᵀ @ g
             if bn == 1:
                 gb = gb.squeeze(-1)
+        return ga, gb
+
+
+class MatmulT(Op):
+    """``op(a) @ op(b)`` where op transposes the last two dims when ``ta``/``tb`` is set.
+
+    Matmul's backward uses it so a gradient is one graph node instead of a transpose plus a
+    product; its own backward is again MatmulT, so higher orders still work.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b, ta, tb):
+        ctx.save_for_backward(a, b)
+        ctx.flags = (ta, tb)
+        return (a.swapaxes(-1, -2) if ta else a) @ (b.swapaxes(-1, -2) if tb else b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ta, tb = ctx.flags
+        nf = ctx.next_functions
+        ga = gb = None
+        if nf[0][0] is not None:
+            ga = (MatmulT.apply(b, g, ta=tb, tb=True) if ta else
+                  MatmulT.apply(g, b, ta=False, tb=not tb))
+        if nf[1][0] is not None:
+            gb = (MatmulT.apply(g, a, ta=True, tb=ta) if tb else
+                  MatmulT.apply(a, g, ta=not ta, tb=False))
         return ga, gb
 
 

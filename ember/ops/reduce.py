@@ -31,7 +31,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        if not ctx.keepdim:
+        if not ctx.keepdim and g._data.ndim:  # a 0-d gradient broadcasts as it is
             g = g.reshape(_keep_shape(ctx.shape, ctx.dims))
         return g.expand(ctx.shape)
 
@@ -96,7 +96,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g):
-        if not ctx.keepdim:
+        if not ctx.keepdim and g._data.ndim:  # a 0-d gradient broadcasts as it is
             g = g.reshape(_keep_shape(ctx.shape, ctx.dims))
         return (g / ctx.n).expand(ctx.shape)
 

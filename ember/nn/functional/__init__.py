@@ -5,3 +5,6 @@ Each family lives in its own private module; this file only re-exports.
 from ._linear import *  # noqa: F401,F403
 from ._conv import *  # noqa: F401,F403
 from ._pool import *  # noqa: F401,F403
+from ._activation import *  # noqa: F401,F403
+from ._loss import *  # noqa: F401,F403
+from ._loss_margin import *  # noqa: F401,F403

@@ -38,6 +38,7 @@ from . import cuda, accelerator, backends, random, testing  # noqa: F401
 from .serialization import save, load  # noqa: E402
 from . import utils  # noqa: E402,F401
 from . import optim  # noqa: E402,F401 - optimizers and lr schedulers
+from . import vision  # noqa: E402,F401 - torchvision's datasets/transforms/io/utils
 
 __version__ = "0.1.0"
 

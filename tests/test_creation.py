@@ -387,3 +387,41 @@ def test_seed_and_cuda_manual_seed_are_callable():
     ember.cuda.manual_seed(0)
     ember.cuda.manual_seed_all(0)
     ember.random.manual_seed(0)
+
+
+# ---------------------------------------------------------------- in-place random fillers
+@pytest.mark.parametrize("name,args,check", [
+    ("normal_", (2.0, 0.5), lambda a: abs(a.mean() - 2.0) < 0.05 and abs(a.std() - 0.5) < 0.05),
+    ("uniform_", (-1.0, 3.0), lambda a: a.min() >= -1 and a.max() < 3 and abs(a.mean() - 1) < 0.1),
+    ("exponential_", (2.0,), lambda a: a.min() >= 0 and abs(a.mean() - 0.5) < 0.05),
+    ("bernoulli_", (0.3,), lambda a: set(np.unique(a)) <= {0, 1} and abs(a.mean() - 0.3) < 0.03),
+    ("log_normal_", (0.0, 0.25), lambda a: a.min() > 0),
+    ("cauchy_", (), lambda a: np.isfinite(a).all()),
+])
+def test_inplace_random_fillers(name, args, check):
+    t = ember.empty(4000)
+    v = t._version
+    ember.manual_seed(3)
+    r = getattr(t, name)(*args)
+    assert r is t and t._version == v + 1 and t.dtype == ember.float32
+    assert check(t.numpy())
+    ember.manual_seed(3)
+    again = getattr(ember.empty(4000), name)(*args)
+    np.testing.assert_array_equal(again.numpy(), t.numpy())
+
+
+def test_inplace_random_fillers_integers_generator_and_errors():
+    t = ember.empty(1000, dtype=ember.int64).random_(0, 5)
+    assert set(np.unique(t.numpy())) <= set(range(5))
+    g = ember.Generator().manual_seed(0)
+    a = ember.empty(5).normal_(generator=g)
+    g.manual_seed(0)
+    np.testing.assert_array_equal(ember.empty(5).normal_(generator=g).numpy(), a.numpy())
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        ember.zeros(3, requires_grad=True).normal_()
+    with ember.no_grad():
+        ember.zeros(3, requires_grad=True).uniform_()
+    with pytest.raises(RuntimeError, match="std >= 0"):
+        ember.empty(3).normal_(0, -1)
+    with pytest.raises(RuntimeError, match="floating point"):
+        ember.empty(3, dtype=ember.int64).normal_()

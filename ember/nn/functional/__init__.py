@@ -12,3 +12,6 @@ from ._attention import *  # noqa: F401,F403
 from ._activation import *  # noqa: F401,F403
 from ._loss import *  # noqa: F401,F403
 from ._loss_margin import *  # noqa: F401,F403
+from ._norm import *  # noqa: F401,F403
+from ._dropout import *  # noqa: F401,F403
+from ._embedding import *  # noqa: F401,F403

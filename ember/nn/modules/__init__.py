@@ -22,3 +22,9 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
 from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: F401
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm  # noqa: F401
+from .normalization import (GroupNorm, InstanceNorm1d, InstanceNorm2d,  # noqa: F401
+                            InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
+from .dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d,  # noqa: F401
+                      FeatureAlphaDropout)
+from .sparse import Embedding, EmbeddingBag  # noqa: F401

@@ -47,21 +47,17 @@ def windows(xpad, kh, kw, s, d, ho, wo):
                        (sn, sc, d[0] * sh, d[1] * sw, s[0] * sh, s[1] * sw))
 
 
-def im2col(x, kh, kw, stride, padding, dilation, ho, wo):
-    """Columns of shape (N, C·kh·kw, Ho·Wo) (a copy)."""
-    xpad = pad2d(x, padding[0], padding[1])
-    win = windows(xpad, kh, kw, stride, dilation, ho, wo)
-    n, c = x.shape[:2]
-    return win.reshape(n, c * kh * kw, ho * wo)
+# Columns of one batch chunk should stay in cache between the im2col copy and the GEMM.
+CHUNK_BYTES = 4 << 20
 
 
-def col2im(cols, x_shape, kh, kw, stride, padding, dilation, ho, wo):
-    """Inverse scatter of :func:`im2col`: sum column entries back into an (N, C, H, W) array."""
-    xp = array_module(cols)
-    n, c, h, w = x_shape
-    ph, pw = padding
-    hp, wp = h + 2 * ph, w + 2 * pw
-    out = xp.zeros((n, c, hp, wp), dtype=cols.dtype)
+def _chunks(n, per_sample_bytes):
+    step = max(1, CHUNK_BYTES // max(per_sample_bytes, 1))
+    return [(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+def _col2im_into(out, cols, kh, kw, stride, dilation, ho, wo):
+    n, c = out.shape[:2]
     cols = cols.reshape(n, c, kh, kw, ho, wo)
     sh, sw = stride
     dh, dw = dilation
@@ -70,24 +66,36 @@ def col2im(cols, x_shape, kh, kw, stride, padding, dilation, ho, wo):
         for j in range(kw):
             wj = j * dw
             out[:, :, hi:hi + sh * (ho - 1) + 1:sh, wj:wj + sw * (wo - 1) + 1:sw] += cols[:, :, i, j]
-    if ph or pw:
-        out = out[:, :, ph:ph + h, pw:pw + w]
-    return xp.ascontiguousarray(out)
+
+
+def _geometry(x_shape, w_shape, stride, padding, dilation):
+    n, c, h, wd = x_shape
+    o, cg, kh, kw = w_shape
+    ho = out_size(h, kh, stride[0], padding[0], dilation[0])
+    wo = out_size(wd, kw, stride[1], padding[1], dilation[1])
+    return n, c, o, cg, kh, kw, ho, wo
 
 
 def conv2d_forward(x, w, stride, padding, dilation, groups):
-    """y[n, o] = Σ_c,i,j w[o, c, i, j] · x[n, c, ·]. Shapes: x (N,C,H,W), w (O,C/g,kh,kw)."""
+    """y[n, o] = Σ_c,i,j w[o, c, i, j] · x[n, c, ·]. Shapes: x (N,C,H,W), w (O,C/g,kh,kw).
+
+    The batch is processed in chunks whose columns fit in cache: im2col copy, then one GEMM
+    per chunk straight into the output.
+    """
     xp = array_module(x)
-    n, c, h, wd = x.shape
-    o, cg, kh, kw = w.shape
-    ho = out_size(h, kh, stride[0], padding[0], dilation[0])
-    wo = out_size(wd, kw, stride[1], padding[1], dilation[1])
-    cols = im2col(x, kh, kw, stride, padding, dilation, ho, wo)
-    ck = cg * kh * kw
-    if groups == 1:
-        y = xp.matmul(w.reshape(o, ck), cols)
-    else:
-        y = xp.matmul(w.reshape(groups, o // groups, ck), cols.reshape(n, groups, ck, ho * wo))
+    n, c, o, cg, kh, kw, ho, wo = _geometry(x.shape, w.shape, stride, padding, dilation)
+    ck, length = cg * kh * kw, ho * wo
+    xpad = pad2d(x, padding[0], padding[1])
+    y = xp.empty((n, o, length), dtype=x.dtype)
+    w2 = w.reshape(o, ck) if groups == 1 else w.reshape(groups, o // groups, ck)
+    for s, e in _chunks(n, c * kh * kw * length * x.itemsize):
+        cols = windows(xpad[s:e], kh, kw, stride, dilation, ho, wo).reshape(e - s, c * kh * kw,
+                                                                            length)
+        if groups == 1:
+            xp.matmul(w2, cols, out=y[s:e])
+        else:
+            xp.matmul(w2, cols.reshape(e - s, groups, ck, length),
+                      out=y[s:e].reshape(e - s, groups, o // groups, length))
     return y.reshape(n, o, ho, wo)
 
 
@@ -96,31 +104,46 @@ def conv2d_grad_input(g, w, x_shape, stride, padding, dilation, groups):
     xp = array_module(g)
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
-    ck = cg * kh * kw
-    gm = g.reshape(n, o, ho * wo)
-    if groups == 1:
-        cols = xp.matmul(w.reshape(o, ck).T, gm)
-    else:
-        wt = w.reshape(groups, o // groups, ck).transpose(0, 2, 1)
-        cols = xp.matmul(wt, gm.reshape(n, groups, o // groups, ho * wo))
-    return col2im(cols, x_shape, kh, kw, stride, padding, dilation, ho, wo)
+    c = x_shape[1]
+    ck, length = cg * kh * kw, ho * wo
+    ph, pw = padding
+    h, wd = x_shape[2:]
+    out = xp.zeros((n, c, h + 2 * ph, wd + 2 * pw), dtype=g.dtype)
+    gm = g.reshape(n, o, length)
+    wt = w.reshape(o, ck).T if groups == 1 else \
+        w.reshape(groups, o // groups, ck).transpose(0, 2, 1)
+    for s, e in _chunks(n, c * kh * kw * length * g.itemsize):
+        if groups == 1:
+            cols = xp.matmul(wt, gm[s:e])
+        else:
+            cols = xp.matmul(wt, gm[s:e].reshape(e - s, groups, o // groups, length))
+        _col2im_into(out[s:e], cols, kh, kw, stride, dilation, ho, wo)
+    if ph or pw:
+        out = out[:, :, ph:ph + h, pw:pw + wd]
+    return xp.ascontiguousarray(out)
 
 
 def conv2d_grad_weight(x, g, w_shape, stride, padding, dilation, groups):
-    """Gradient of conv2d w.r.t. its weight: Σ_n g_n · colsᵀ_n. Shape (O, C/g, kh, kw)."""
+    """Gradient of conv2d w.r.t. its weight: Σ_n g_n · colsᵀ_n. Shape (O, C/g, kh, kw).
+
+    Columns are recomputed chunk by chunk rather than kept from the forward pass.
+    """
     xp = array_module(x)
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w_shape
-    cols = im2col(x, kh, kw, stride, padding, dilation, ho, wo)
-    ck = cg * kh * kw
-    gm = g.reshape(n, o, ho * wo)
-    if groups == 1:
-        # one GEMM over (N·L): (O, N·L) @ (N·L, CK)
-        gw = xp.tensordot(gm, cols, axes=([0, 2], [0, 2]))
-    else:
-        gg = gm.reshape(n, groups, o // groups, ho * wo)
-        cg_ = cols.reshape(n, groups, ck, ho * wo)
-        gw = xp.einsum("ngol,ngkl->gok", gg, cg_, optimize=True)
+    c = x.shape[1]
+    ck, length = cg * kh * kw, ho * wo
+    xpad = pad2d(x, padding[0], padding[1])
+    gm = g.reshape(n, o, length)
+    gw = xp.zeros((groups, o // groups, ck), dtype=np.float64 if g.dtype == np.float64
+                  else np.float32)
+    for s, e in _chunks(n, c * kh * kw * length * x.itemsize):
+        cols = windows(xpad[s:e], kh, kw, stride, dilation, ho, wo).reshape(e - s, c * kh * kw,
+                                                                            length)
+        cols = cols.reshape(e - s, groups, ck, length)
+        gg = gm[s:e].reshape(e - s, groups, o // groups, length)
+        # per sample (O/g, L) @ (L, CK): BLAS reads the transposed columns in place
+        gw += xp.matmul(gg, cols.transpose(0, 1, 3, 2)).sum(axis=0)
     return gw.reshape(w_shape).astype(g.dtype, copy=False)
 
 

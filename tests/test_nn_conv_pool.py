@@ -25,6 +25,8 @@ CASES = [
     ("conv2d", (X4, W, B6), {"stride": 2, "padding": 1, "dilation": 2}),
     ("conv2d", (X4, WG, B6), {"groups": 2, "padding": (1, 0)}),
     ("conv2d", (X4, W, B6), {"padding": "same"}),
+    ("conv2d", (X4, WG[:, :, :2, :2].copy(), B6), {"padding": "same", "groups": 2}),
+    ("conv1d", (X3, W1[:, :, :2].copy()), {"padding": "same", "dilation": 3}),
     ("conv2d", (X4, W), {"padding": "valid", "stride": (2, 1)}),
     ("conv2d", (X4[0], W, B6), {}),
     ("conv_transpose2d", (X4, WT), {"stride": 2, "padding": 1, "output_padding": 1}),

@@ -114,14 +114,13 @@ def _check_conv(x, w, b, groups, nd, name, transposed=False):
 
 
 def _same_padding(w_spatial, dilation):
+    """(left, right) padding per spatial dim so the output keeps the input's size; when the
+    effective kernel is even the extra element goes on the right, as in PyTorch."""
     pads = []
     for k, d in zip(w_spatial, dilation):
         total = d * (k - 1)
-        if total % 2:
-            raise NotImplementedError("padding='same' with an even effective kernel needs "
-                                      "asymmetric padding, which Ember does not support yet")
-        pads.append(total // 2)
-    return tuple(pads)
+        pads.append((total // 2, total - total // 2))
+    return pads
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
@@ -136,7 +135,14 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         elif padding == "same":
             if stride != (1, 1):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-            padding = _same_padding(weight.shape[2:], dilation)
+            pads = _same_padding(weight.shape[2:], dilation)
+            if any(lo != hi for lo, hi in pads):
+                from ._vision import pad as _pad
+                (t, b), (lf, r) = pads
+                input = _pad(input, (lf, r, t, b))
+                padding = (0, 0)
+            else:
+                padding = (pads[0][0], pads[1][0])
         else:
             raise ValueError(f"Invalid padding string '{padding}', should be one of "
                              "{'valid', 'same'}")

@@ -1,9 +1,12 @@
-"""Sequence helpers for recurrent networks: pad_sequence."""
+"""Sequence helpers for recurrent networks: pad_sequence and packed sequences."""
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from ._packed import (PackedSequence, invert_permutation, pack_padded_sequence,  # noqa: F401
+                      pack_sequence, pad_packed_sequence, unpack_sequence, unpad_sequence)
 
-__all__ = ["pad_sequence"]
+__all__ = ["pad_sequence", "PackedSequence", "pack_padded_sequence", "pad_packed_sequence",
+           "pack_sequence", "unpack_sequence", "unpad_sequence", "invert_permutation"]
 
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,

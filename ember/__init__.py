@@ -39,6 +39,7 @@ from .serialization import save, load  # noqa: E402
 from . import utils  # noqa: E402,F401
 from . import optim  # noqa: E402,F401 - optimizers and lr schedulers
 from . import vision  # noqa: E402,F401 - torchvision's datasets/transforms/io/utils
+from . import distributions  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

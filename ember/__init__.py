@@ -16,7 +16,7 @@ from ._creation import (arange, as_tensor, asarray, bernoulli, empty, empty_like
                         ones, ones_like, poisson, rand, rand_like, randint, randint_like, randn,
                         randn_like, randperm, scalar_tensor, tensor, zeros, zeros_like)
 from ._creation import range as range  # noqa: A004 - PyTorch's deprecated inclusive range
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, bool_ as bool, cdouble, cfloat, complex64, complex128,  # noqa: A004
                      double, dtype, finfo, float16, float32, float64, get_default_dtype, half,
                      iinfo, int8, int16, int32, int64, long, promote_types, result_type,
@@ -40,6 +40,7 @@ from . import utils  # noqa: E402,F401
 from . import optim  # noqa: E402,F401 - optimizers and lr schedulers
 from . import vision  # noqa: E402,F401 - torchvision's datasets/transforms/io/utils
 from . import distributions  # noqa: E402,F401
+from . import hub, multiprocessing  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

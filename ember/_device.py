@@ -62,8 +62,21 @@ _CACHE: dict = {}
 CPU = device("cpu")
 
 
+_default = [CPU]
+
+
 def as_device(d) -> device:
-    """Normalise ``None``/str/int/device to a :class:`device` (``None`` means CPU)."""
+    """Normalise ``None``/str/int/device to a :class:`device` (``None``: the default device)."""
     if d is None:
-        return CPU
+        return _default[0]
     return d if type(d) is device else device(d)
+
+
+def get_default_device() -> device:
+    """The device factory functions allocate on when no ``device=`` is given."""
+    return _default[0]
+
+
+def set_default_device(d) -> None:
+    """Make ``d`` (or CPU for None) the default device of factory functions."""
+    _default[0] = CPU if d is None else device(d)

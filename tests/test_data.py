@@ -352,3 +352,30 @@ def test_pin_memory_and_sampler_arguments():
     assert len(dl) == 2 and sorted(i for b in dl for i in b[1].tolist()) == [0, 1, 4, 9]
     dl = DataLoader(Squares(6), batch_sampler=[[5, 0], [1]])
     assert [b[1].tolist() for b in dl] == [[25, 0], [1]]
+
+
+def test_distributed_sampler_partitions_the_data():
+    from ember.utils.data import DistributedSampler
+    ds = list(range(10))
+    parts = [list(DistributedSampler(ds, num_replicas=3, rank=r, shuffle=False)) for r in range(3)]
+    assert [len(p) for p in parts] == [4, 4, 4]
+    assert sorted(set(sum(parts, []))) == ds
+    s = DistributedSampler(ds, num_replicas=2, rank=0, shuffle=True, seed=1)
+    first = list(s)
+    s.set_epoch(1)
+    assert sorted(first) != first or list(s) != first
+    with pytest.raises(ValueError):
+        DistributedSampler(ds, num_replicas=2, rank=2)
+
+
+def test_default_device_and_multiprocessing_and_hub():
+    import ember
+    assert ember.get_default_device() == ember.device("cpu")
+    ember.set_default_device("cpu")
+    assert ember.zeros(2).device == ember.device("cpu")
+    ember.set_default_device(None)
+    assert callable(ember.multiprocessing.spawn) and ember.multiprocessing.Process
+    assert ember.hub.tqdm is not None
+    with pytest.raises(RuntimeError, match="does not fetch"):
+        ember.hub.load_state_dict_from_url("https://example.invalid/w.pth")
+    ember.accelerator.set_device_index(0)  # no-op without an accelerator

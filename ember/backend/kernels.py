@@ -166,22 +166,17 @@ def pool_windows(x, k, s, p, d, ceil_mode, pad_value):
 
 
 def max_pool2d_forward(x, k, s, p, d, ceil_mode):
-    """(values (N,C,Ho,Wo), argmax within window (N,C,Ho,Wo) as i·kw + j, padded shape)."""
+    """(values (N,C,Ho,Wo), argmax within window (N,C,Ho,Wo) as i·kw + j, padded shape).
+
+    One copy of the windows into (…, kh·kw), then argmax: NumPy's argmax returns the first
+    maximum (PyTorch's tie rule) and the first NaN (NaN propagates, as in PyTorch).
+    """
     xp = array_module(x)
     win, ho, wo, padded = pool_windows(x, k, s, p, d, ceil_mode, -xp.inf)
-    kk = k[0] * k[1]
     n, c = x.shape[:2]
-    # first maximum in window order (PyTorch's tie rule)
-    best = win[:, :, 0, 0].copy()
-    arg = xp.zeros(best.shape, dtype=xp.int8 if kk < 128 else xp.int32)
-    for t in range(1, kk):
-        i, j = divmod(t, k[1])
-        cand = win[:, :, i, j]
-        better = cand > best
-        if xp.isnan(cand).any():
-            better |= xp.isnan(cand) & ~xp.isnan(best)
-        xp.copyto(best, cand, where=better)
-        arg[better] = t
+    flat = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, ho, wo, k[0] * k[1])
+    arg = flat.argmax(axis=-1)
+    best = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
     return best, arg, padded
 
 
@@ -199,16 +194,21 @@ def max_pool2d_backward(g, arg, x_shape, k, s, p, d, padded):
     """Route each output gradient to the input position that won its window."""
     xp = array_module(g)
     n, c, h, w = x_shape
-    out = xp.zeros((n, c) + tuple(padded), dtype=g.dtype)
     ho, wo = g.shape[2:]
-    for t in range(k[0] * k[1]):
+    kk = k[0] * k[1]
+    per_pos = xp.zeros((n, c, ho, wo, kk), dtype=g.dtype)
+    xp.put_along_axis(per_pos, arg[..., None], g[..., None], axis=-1)
+    if tuple(s) == tuple(k) and tuple(d) == (1, 1) and tuple(p) == (0, 0) and \
+            ho * k[0] == h and wo * k[1] == w:
+        # non-overlapping windows tile the input exactly: one transposing copy
+        out = per_pos.reshape(n, c, ho, wo, k[0], k[1]).transpose(0, 1, 2, 4, 3, 5)
+        return xp.ascontiguousarray(out).reshape(n, c, h, w)
+    out = xp.zeros((n, c) + tuple(padded), dtype=g.dtype)
+    for t in range(kk):
         i, j = divmod(t, k[1])
-        sel = arg == t
-        if not sel.any():
-            continue
         hi, wj = i * d[0], j * d[1]
         out[:, :, hi:hi + s[0] * (ho - 1) + 1:s[0], wj:wj + s[1] * (wo - 1) + 1:s[1]] += \
-            xp.where(sel, g, 0)
+            per_pos[..., t]
     return xp.ascontiguousarray(out[:, :, p[0]:p[0] + h, p[1]:p[1] + w])
 
 
@@ -220,11 +220,8 @@ def max_pool2d_gather(gg, arg, k, s, d, p, padded):
     xpad[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = gg
     ho, wo = arg.shape[2:]
     win = windows(xpad, k[0], k[1], s, d, ho, wo)
-    out = xp.zeros(arg.shape, dtype=gg.dtype)
-    for t in range(k[0] * k[1]):
-        i, j = divmod(t, k[1])
-        xp.copyto(out, win[:, :, i, j], where=arg == t)
-    return out
+    flat = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, ho, wo, k[0] * k[1])
+    return xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
 
 
 def avg_pool2d_divisor(x_shape, k, s, p, ceil_mode, count_include_pad, divisor_override,

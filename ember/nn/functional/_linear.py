@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ...autograd.graph import Op
+from ...ops.matmul import MatmulT
 
 __all__ = ["linear", "bilinear"]
 
@@ -20,13 +21,17 @@ class Linear(Op):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         nf = ctx.next_functions
-        gx = g @ w if nf[0][0] is not None else None
-        gw = gb = None
+        gx = gw = gb = None
+        if nf[0][0] is not None:
+            gx = MatmulT.apply(g, w, ta=False, tb=False) if g.dim() > 1 else g @ w
         if nf[1][0] is not None:
             if g.dim() == 1:
                 gw = g.unsqueeze(1) @ x.unsqueeze(0)
+            elif g.dim() == 2:
+                gw = MatmulT.apply(g, x, ta=True, tb=False)      # gᵀ @ x, one node
             else:
-                gw = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
+                gw = MatmulT.apply(g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1]),
+                                   ta=True, tb=False)
         if nf[2][0] is not None:
             gb = g.sum(tuple(range(g.dim() - 1))) if g.dim() > 1 else g
         return gx, gw, gb

@@ -17,17 +17,21 @@ __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg
 
 
 class MaxPool2D(Op):
+    """Max pooling; with ``with_indices`` a second (non-differentiable) output holds PyTorch's
+    flat indices (computed only when asked for)."""
+
     nondiff_outputs = (1,)
 
     @staticmethod
-    def forward(ctx, x, k, s, p, d, ceil_mode):
+    def forward(ctx, x, k, s, p, d, ceil_mode, with_indices):
         val, arg, padded = K.max_pool2d_forward(x, k, s, p, d, ceil_mode)
         ctx.arg, ctx.cfg, ctx.x_shape = arg, (k, s, p, d, padded), x.shape
-        idx = K.max_pool2d_flat_indices(arg, x.shape, k, s, p, d)
-        return val, idx
+        if not with_indices:
+            return val
+        return val, K.max_pool2d_flat_indices(arg, x.shape, k, s, p, d)
 
     @staticmethod
-    def backward(ctx, g, _):
+    def backward(ctx, g, _=None):
         return MaxPool2DBackward.apply(g, arg=ctx.arg, x_shape=ctx.x_shape, cfg=ctx.cfg)
 
 
@@ -88,7 +92,10 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     _check_out(input, k, s, p, d, ceil_mode, "max_pool2d")
     unbatched = input.dim() == 3
     x = input.unsqueeze(0) if unbatched else input
-    val, idx = MaxPool2D.apply(x, k=k, s=s, p=p, d=d, ceil_mode=ceil_mode)
+    if not return_indices:
+        val = MaxPool2D.apply(x, k=k, s=s, p=p, d=d, ceil_mode=ceil_mode, with_indices=False)
+        return (val.squeeze(0) if unbatched else val), None
+    val, idx = MaxPool2D.apply(x, k=k, s=s, p=p, d=d, ceil_mode=ceil_mode, with_indices=True)
     if unbatched:
         val, idx = val.squeeze(0), idx.squeeze(0)
     return val, idx
@@ -98,7 +105,8 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """2-D max pooling. Shapes: (N, C, H, W) → (N, C, Ho, Wo); with ``return_indices`` also
     the flat index of each maximum within its input plane."""
-    val, idx = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    val, idx = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode,
+                                       return_indices)
     return (val, idx) if return_indices else val
 
 
@@ -107,8 +115,8 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     k = (1, _pair(kernel_size, 1)[0])
     s = k if stride is None else (1, _pair(stride, 1)[0])
     val, idx = max_pool2d_with_indices(input.unsqueeze(-2), k, s, (0, _pair(padding, 1)[0]),
-                                       (1, _pair(dilation, 1)[0]), ceil_mode)
-    return val.squeeze(-2), idx.squeeze(-2)
+                                       (1, _pair(dilation, 1)[0]), ceil_mode, return_indices)
+    return val.squeeze(-2), (idx.squeeze(-2) if idx is not None else None)
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -117,7 +125,8 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     if input.dim() not in (2, 3):
         raise RuntimeError(f"max_pool1d: Expected 2D or 3D input tensor, but got input of size "
                            f"{list(input.shape)}")
-    val, idx = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    val, idx = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode,
+                                       return_indices)
     return (val, idx) if return_indices else val
 
 

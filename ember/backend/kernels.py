@@ -176,7 +176,7 @@ def max_pool2d_forward(x, k, s, p, d, ceil_mode):
     n, c = x.shape[:2]
     flat = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, ho, wo, k[0] * k[1])
     arg = flat.argmax(axis=-1)
-    best = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    best = flat.max(axis=-1)  # cheaper than gathering at arg; NaN propagates the same way
     return best, arg, padded
 
 
@@ -196,8 +196,8 @@ def max_pool2d_backward(g, arg, x_shape, k, s, p, d, padded):
     n, c, h, w = x_shape
     ho, wo = g.shape[2:]
     kk = k[0] * k[1]
-    per_pos = xp.zeros((n, c, ho, wo, kk), dtype=g.dtype)
-    xp.put_along_axis(per_pos, arg[..., None], g[..., None], axis=-1)
+    # one broadcast compare + multiply (put_along_axis builds index grids in Python)
+    per_pos = (arg[..., None] == xp.arange(kk, dtype=arg.dtype)) * g[..., None]
     if tuple(s) == tuple(k) and tuple(d) == (1, 1) and tuple(p) == (0, 0) and \
             ho * k[0] == h and wo * k[1] == w:
         # non-overlapping windows tile the input exactly: one transposing copy

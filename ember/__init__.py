@@ -80,9 +80,11 @@ def use_deterministic_algorithms(mode: bool, warn_only: bool = False) -> None:
 
 
 def set_num_threads(n: int) -> None:
-    """Accepted for compatibility (NumPy's BLAS thread count is set by its environment)."""
+    """Number of threads for BLAS-backed work (matrix products, convolutions)."""
+    from .backend import threads
+    threads.set_num_threads(n)
 
 
 def get_num_threads() -> int:
-    import os
-    return os.cpu_count() or 1
+    from .backend import threads
+    return threads.get_num_threads()

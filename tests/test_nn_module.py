@@ -177,3 +177,42 @@ def test_init_functions_statistics_and_gain():
     np.testing.assert_allclose(m.T @ m, np.eye(128), atol=1e-4)
     nn.init.trunc_normal_(w, std=1.0, a=-1.0, b=1.0)
     assert w.abs().max().item() <= 1.0
+
+
+@requires_torch
+def test_modulelist_repr_collapses_repeats_like_torch():
+    import torch
+    mk = lambda lib: lib.nn.ModuleList([lib.nn.Linear(2, 2) for _ in range(3)] +  # noqa: E731
+                                       [lib.nn.ReLU(), lib.nn.Linear(2, 2)])
+    assert repr(mk(ember)) == repr(mk(torch))
+
+
+@requires_torch
+@pytest.mark.parametrize("shape", [(2, 3, 4), (3, 4), (1, 1, 2, 4)])
+def test_linear_on_batched_inputs_matches_torch(shape):
+    import torch
+    rng = np.random.default_rng(1)
+    w, b = rng.standard_normal((5, 4)).astype(np.float32), rng.standard_normal(5).astype(
+        np.float32)
+    x = rng.standard_normal(shape).astype(np.float32)
+    ex, ew, eb = (ember.tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ey, ty = ember.nn.functional.linear(ex, ew, eb), torch.nn.functional.linear(tx, tw, tb)
+    np.testing.assert_allclose(ey.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    (ey ** 2).sum().backward()
+    (ty ** 2).sum().backward()
+    for a, t in ((ex, tx), (ew, tw), (eb, tb)):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-5)
+    xd = ember.tensor(x.astype(np.float64), requires_grad=True)
+    wd = ember.tensor(w.astype(np.float64), requires_grad=True)
+    assert ember.autograd.gradgradcheck(lambda a, c: ember.nn.functional.linear(a, c), (xd, wd))
+
+
+def test_set_num_threads_round_trip():
+    n = ember.get_num_threads()
+    ember.set_num_threads(1)
+    assert ember.get_num_threads() == 1
+    ember.set_num_threads(n)
+    assert ember.get_num_threads() == n
+    with pytest.raises(ValueError):
+        ember.set_num_threads(0)

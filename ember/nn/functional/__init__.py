@@ -15,3 +15,4 @@ from ._loss_margin import *  # noqa: F401,F403
 from ._norm import *  # noqa: F401,F403
 from ._dropout import *  # noqa: F401,F403
 from ._embedding import *  # noqa: F401,F403
+from ._multihead import *  # noqa: F401,F403

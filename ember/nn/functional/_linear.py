@@ -9,10 +9,16 @@ __all__ = ["linear", "bilinear"]
 
 
 class Linear(Op):
+    """``x @ wᵀ + b`` as one node. Inputs with more than 2 dims run as ONE 2-D GEMM over the
+    flattened leading dims (NumPy's stacked matmul would do one GEMM per leading index)."""
+
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        y = x @ w.T
+        if x.ndim > 2 and x.flags.c_contiguous:
+            y = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        else:
+            y = x @ w.T
         if b is not None:
             y += b
         return y
@@ -22,18 +28,21 @@ class Linear(Op):
         x, w = ctx.saved_tensors
         nf = ctx.next_functions
         gx = gw = gb = None
+        if g.dim() == 1:
+            gx = g @ w if nf[0][0] is not None else None
+            gw = g.unsqueeze(1) @ x.unsqueeze(0) if nf[1][0] is not None else None
+            gb = g if nf[2][0] is not None else None
+            return gx, gw, gb
+        g2 = g if g.dim() == 2 else g.reshape(-1, g.shape[-1])
         if nf[0][0] is not None:
-            gx = MatmulT.apply(g, w, ta=False, tb=False) if g.dim() > 1 else g @ w
+            gx = MatmulT.apply(g2, w, ta=False, tb=False)
+            if g.dim() > 2:
+                gx = gx.reshape(x.shape)
         if nf[1][0] is not None:
-            if g.dim() == 1:
-                gw = g.unsqueeze(1) @ x.unsqueeze(0)
-            elif g.dim() == 2:
-                gw = MatmulT.apply(g, x, ta=True, tb=False)      # gᵀ @ x, one node
-            else:
-                gw = MatmulT.apply(g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1]),
-                                   ta=True, tb=False)
+            x2 = x if x.dim() == 2 else x.reshape(-1, x.shape[-1])
+            gw = MatmulT.apply(g2, x2, ta=True, tb=False)      # gᵀ @ x, one node
         if nf[2][0] is not None:
-            gb = g.sum(tuple(range(g.dim() - 1))) if g.dim() > 1 else g
+            gb = g2.sum(0)
         return gx, gw, gb
 
 

@@ -138,7 +138,18 @@ class ModuleList(Module):
             self._modules[str(i)] = m
 
     def __repr__(self) -> str:
-        return super().__repr__()
+        """Like PyTorch: runs of identical consecutive children print once as ``(0-2): 3 x …``."""
+        reprs = [repr(m).replace("\n", "\n  ") for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        lines, start = [], 0
+        for i in range(1, len(reprs) + 1):
+            if i == len(reprs) or reprs[i] != reprs[start]:
+                n = i - start
+                key = f"({start})" if n == 1 else f"({start}-{i - 1}): {n} x"
+                lines.append(f"{key}: {reprs[start]}" if n == 1 else f"{key} {reprs[start]}")
+                start = i
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):

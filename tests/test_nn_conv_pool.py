@@ -20,8 +20,13 @@ WT = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
 W1 = rng.standard_normal((3, 4, 3)).astype(np.float32)
 B6 = rng.standard_normal(6).astype(np.float32)
 
+XBIG = rng.standard_normal((2, 3, 20, 19)).astype(np.float32)   # output plane > 256 elements
+WBIG = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+
 CASES = [
     ("conv2d", (X4, W, B6), {}),
+    ("conv2d", (XBIG, WBIG), {"padding": 1}),
+    ("conv2d", (XBIG, WBIG), {"stride": 2, "dilation": 2}),
     ("conv2d", (X4, W, B6), {"stride": 2, "padding": 1, "dilation": 2}),
     ("conv2d", (X4, WG, B6), {"groups": 2, "padding": (1, 0)}),
     ("conv2d", (X4, W, B6), {"padding": "same"}),

@@ -76,12 +76,94 @@ def _geometry(x_shape, w_shape, stride, padding, dilation):
     return n, c, o, cg, kh, kw, ho, wo
 
 
+# groups == 1: columns laid out channel-major, (C·kh·kw, m·Ho·Wo) for a chunk of m samples,
+# so forward, weight-gradient and input-gradient are each ONE large GEMM per chunk (NumPy's
+# stacked matmul runs one GEMM per sample). That wins when a sample's output plane is small
+# (per-sample GEMMs are skinny); for large planes the per-sample path avoids the transposing
+# copies. Thresholds measured on the W1-W7 conv shapes (shared/BENCHMARKS.md).
+DENSE_FORWARD_MAX_PLANE = 128
+DENSE_GRAD_WEIGHT_MAX_PLANE = 256
+BIG_CHUNK_BYTES = 12 << 20
+
+
+def _cols_ck_major(xpad, kh, kw, stride, dilation, ho, wo):
+    """(C·kh·kw, m·Ho·Wo) columns of the padded chunk ``xpad`` (one copy)."""
+    m, c = xpad.shape[:2]
+    win = windows(xpad, kh, kw, stride, dilation, ho, wo)          # (m, C, kh, kw, Ho, Wo)
+    return win.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, m * ho * wo)
+
+
+def _forward_dense(x, w, stride, padding, dilation):
+    xp = array_module(x)
+    n, c, o, cg, kh, kw, ho, wo = _geometry(x.shape, w.shape, stride, padding, dilation)
+    length = ho * wo
+    xpad = pad2d(x, padding[0], padding[1])
+    w2 = w.reshape(o, c * kh * kw)
+    y = xp.empty((n, o, length), dtype=x.dtype)
+    for s, e in _chunks_big(n, c * kh * kw * length * x.itemsize):
+        out = w2 @ _cols_ck_major(xpad[s:e], kh, kw, stride, dilation, ho, wo)  # (O, m·L)
+        y[s:e] = out.reshape(o, e - s, length).transpose(1, 0, 2)
+    return y.reshape(n, o, ho, wo)
+
+
+def _grad_weight_dense(x, g, w_shape, stride, padding, dilation):
+    xp = array_module(x)
+    n, o, ho, wo = g.shape
+    _, c, kh, kw = w_shape
+    length = ho * wo
+    xpad = pad2d(x, padding[0], padding[1])
+    gw = xp.zeros((o, c * kh * kw), dtype=np.float64 if g.dtype == np.float64 else np.float32)
+    gm = g.reshape(n, o, length)
+    for s, e in _chunks_big(n, c * kh * kw * length * x.itemsize):
+        g2 = gm[s:e].transpose(1, 0, 2).reshape(o, (e - s) * length)          # (O, m·L)
+        gw += g2 @ _cols_ck_major(xpad[s:e], kh, kw, stride, dilation, ho, wo).T
+    return gw.reshape(w_shape).astype(g.dtype, copy=False)
+
+
+def _grad_input_dense(g, w, x_shape, stride, padding, dilation):
+    xp = array_module(g)
+    n, o, ho, wo = g.shape
+    _, c, kh, kw = w.shape
+    length = ho * wo
+    ph, pw = padding
+    h, wd = x_shape[2:]
+    out = xp.zeros((n, c, h + 2 * ph, wd + 2 * pw), dtype=g.dtype)
+    wt = w.reshape(o, c * kh * kw).T
+    gm = g.reshape(n, o, length)
+    sh, sw = stride
+    dh, dw = dilation
+    for s, e in _chunks_big(n, c * kh * kw * length * g.itemsize):
+        m = e - s
+        cols = (wt @ gm[s:e].transpose(1, 0, 2).reshape(o, m * length)).reshape(
+            c, kh, kw, m, ho, wo)
+        dst = out[s:e].transpose(1, 0, 2, 3)                                  # (C, m, Hp, Wp)
+        for i in range(kh):
+            hi = i * dh
+            for j in range(kw):
+                wj = j * dw
+                dst[:, :, hi:hi + sh * (ho - 1) + 1:sh, wj:wj + sw * (wo - 1) + 1:sw] += \
+                    cols[:, i, j]
+    if ph or pw:
+        out = out[:, :, ph:ph + h, pw:pw + wd]
+    return xp.ascontiguousarray(out)
+
+
+def _chunks_big(n, per_sample_bytes):
+    step = max(1, BIG_CHUNK_BYTES // max(per_sample_bytes, 1))
+    return [(s, min(s + step, n)) for s in range(0, n, step)]
+
+
 def conv2d_forward(x, w, stride, padding, dilation, groups):
     """y[n, o] = Σ_c,i,j w[o, c, i, j] · x[n, c, ·]. Shapes: x (N,C,H,W), w (O,C/g,kh,kw).
 
     The batch is processed in chunks whose columns fit in cache: im2col copy, then one GEMM
     per chunk straight into the output.
     """
+    if groups == 1:
+        ho = out_size(x.shape[2], w.shape[2], stride[0], padding[0], dilation[0])
+        wo = out_size(x.shape[3], w.shape[3], stride[1], padding[1], dilation[1])
+        if ho * wo <= DENSE_FORWARD_MAX_PLANE:
+            return _forward_dense(x, w, stride, padding, dilation)
     xp = array_module(x)
     n, c, o, cg, kh, kw, ho, wo = _geometry(x.shape, w.shape, stride, padding, dilation)
     ck, length = cg * kh * kw, ho * wo
@@ -101,6 +183,8 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
 
 def conv2d_grad_input(g, w, x_shape, stride, padding, dilation, groups):
     """Gradient of conv2d w.r.t. its input (also: transposed convolution of ``g`` by ``w``)."""
+    if groups == 1:
+        return _grad_input_dense(g, w, x_shape, stride, padding, dilation)
     xp = array_module(g)
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
@@ -128,6 +212,8 @@ def conv2d_grad_weight(x, g, w_shape, stride, padding, dilation, groups):
 
     Columns are recomputed chunk by chunk rather than kept from the forward pass.
     """
+    if groups == 1 and g.shape[2] * g.shape[3] <= DENSE_GRAD_WEIGHT_MAX_PLANE:
+        return _grad_weight_dense(x, g, w_shape, stride, padding, dilation)
     xp = array_module(x)
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w_shape

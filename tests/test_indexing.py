@@ -250,3 +250,21 @@ def test_failed_setitem_leaves_tensor_unchanged():
     with pytest.raises(IndexError):
         x[[0, 5]] = 1.0
     np.testing.assert_array_equal(_np(x), np.arange(6.).reshape(2, 3))
+
+
+@requires_torch
+def test_metadata_inplace_ops_match_torch():
+    import torch
+    out = {}
+    for lib in (ember, torch):
+        w = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        x = w * 1
+        x.t_()
+        x.unsqueeze_(0)
+        x.squeeze_(0)
+        x.transpose_(0, 1)
+        (x * lib.arange(6.0).reshape(2, 3)).sum().backward()
+        out[lib.__name__] = (tuple(x.shape), x.detach().numpy().copy(), w.grad.numpy().copy())
+    assert out["ember"][0] == out["torch"][0]
+    np.testing.assert_array_equal(out["ember"][1], out["torch"][1])
+    np.testing.assert_array_equal(out["ember"][2], out["torch"][2])

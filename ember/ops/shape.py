@@ -542,3 +542,25 @@ def as_strided(input, size, stride, storage_offset: int | None = None) -> Tensor
     if not input._data.flags.c_contiguous:
         input = input.contiguous()
     return AsStrided.apply(input, view=StridedView(size, stride, off))
+
+
+def _metadata_inplace(fn, name: str):
+    """In-place shape changes (``t_``, ``squeeze_`` …): the tensor becomes the view ``fn``
+    produces, same memory; with a graph, its history continues through that view op."""
+    from ._registry import check_inplace_leaf
+
+    def inplace(self, *args, **kwargs):
+        check_inplace_leaf(self)
+        r = fn(self, *args, **kwargs)
+        self._data = r._data
+        if r._grad_fn is not None:
+            self._grad_fn, self._output_nr = r._grad_fn, r._output_nr
+        return self
+    inplace.__name__ = name
+    inplace.__doc__ = f"In-place ``{fn.__name__}``: changes this tensor's shape/strides only."
+    return inplace
+
+
+for _fn, _name in ((t, "t_"), (transpose, "transpose_"), (transpose, "swapaxes_"),
+                   (transpose, "swapdims_"), (squeeze, "squeeze_"), (unsqueeze, "unsqueeze_")):
+    setattr(Tensor, _name, _metadata_inplace(_fn, _name))

@@ -306,7 +306,7 @@ class LinalgVectorNorm(Op):
         if ord == 2:
             return x * where(zero, 0.0, g / safe)
         scale = where(zero, 0.0, g / safe ** (ord - 1))
-        return x * x.abs() ** (ord - 2) * scale
+        return x.sign() * x.abs() ** (ord - 1) * scale   # no 0 * inf at x = 0 for ord > 1
 
 
 def _norm_input(x, op, dtype):

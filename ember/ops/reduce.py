@@ -15,6 +15,7 @@ from ..autograd import engine as _engine
 from ..autograd.graph import Op
 from ._common import float_input, wrap_dims, xp_of
 from ._registry import register
+from .linalg import LinalgVectorNorm
 
 
 def _keep_shape(shape, dims):
@@ -371,50 +372,9 @@ def logsumexp(input, dim=None, keepdim: bool = False) -> Tensor:
 
 
 # --------------------------------------------------------------------------- norm / dist
-class LinalgVectorNorm(Op):
-    @staticmethod
-    def forward(ctx, x, p, dims, keepdim):
-        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
-        a = np.abs(x)
-        if p == 2:
-            out = np.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
-        elif p == 1:
-            out = a.sum(axis=dims, keepdims=keepdim)
-        elif p == math.inf:
-            out = a.max(axis=dims, keepdims=keepdim)
-        elif p == -math.inf:
-            out = a.min(axis=dims, keepdims=keepdim)
-        elif p == 0:
-            out = (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
-        else:
-            out = ((a ** p).sum(axis=dims, keepdims=keepdim)) ** (1.0 / p)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        from .elementwise import abs as _abs, sign, where
-        x, out = ctx.saved_tensors
-        p, dims = ctx.p, ctx.dims
-        g = _restore(g, x.shape, dims, ctx.keepdim)
-        out = _restore(out, x.shape, dims, ctx.keepdim)
-        if p == 0:
-            return g * 0 * x
-        if p == 1:
-            return g * sign(x)
-        # a zero norm has a zero gradient (PyTorch's subgradient), never 0/0 = NaN
-        safe = where(out == 0, 1.0, out)
-        if p == 2:
-            return x * (g / safe)
-        if p in (math.inf, -math.inf):
-            mask = (_abs(x) == out).to(x.dtype)
-            cnt = sum(mask, dims, True)
-            return sign(x) * mask * (g / cnt)
-        return sign(x) * _abs(x) ** (p - 1) * (g / safe ** (p - 1))
-
-
+# one vector-norm op serves Tensor.norm, dist and linalg.vector_norm (ember/ops/linalg.py)
 def _vector_norm(x, p, dims, keepdim):
-    return LinalgVectorNorm.apply(x, p=float(p), dims=dims, keepdim=keepdim)
+    return LinalgVectorNorm.apply(x, ord=float(p), dims=dims, keepdim=keepdim)
 
 
 @register
@@ -453,7 +413,7 @@ def dist(input, other, p=2) -> Tensor:
     diff = input - other
     if diff._data.dtype.kind not in "fc":
         raise RuntimeError(f"dist(): expected floating point tensors, got {diff.dtype}")
-    return Dist.apply(diff, p=float(p), dims=tuple(range(diff._data.ndim)), keepdim=False)
+    return Dist.apply(diff, ord=float(p), dims=tuple(range(diff._data.ndim)), keepdim=False)
 
 
 # --------------------------------------------------------------------------- all / any / count

@@ -77,6 +77,7 @@ def main(argv=None):
     optimizer = optim.SGD(net.parameters(), lr=args.lr, momentum=0.9)
 
     losses = []
+    every = max(1, min(200, len(trainloader) // 10))  # the tutorial prints every 2000 at batch 4
     for epoch in range(args.epochs):
         running, seen, t0 = 0.0, 0, time.perf_counter()
         bar = progress(trainloader, desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch")
@@ -87,9 +88,9 @@ def main(argv=None):
             optimizer.step()
             running += loss.item()
             seen += inputs.shape[0]
-            if i % 200 == 199:
-                losses.append(running / 200)
-                bar.set_postfix(loss=f"{running / 200:.3f}",
+            if i % every == every - 1:
+                losses.append(running / every)
+                bar.set_postfix(loss=f"{running / every:.3f}",
                                 img_s=f"{seen / (time.perf_counter() - t0):.0f}")
                 running = 0.0
         bar.close()
@@ -115,7 +116,7 @@ def main(argv=None):
         print(f"Accuracy for class: {c:5s} is {100 * correct[c] / max(total[c], 1):.1f} %")
 
     png = plot_curves({"training loss": losses}, os.path.join(args.out, "loss.png"),
-                      xlabel="x200 mini-batches", title="Blitz CIFAR-10 training loss")
+                      xlabel=f"x{every} mini-batches", title="Blitz CIFAR-10 training loss")
     if png:
         print(f"loss curve written to {png}")
     return accuracy

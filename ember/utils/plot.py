@@ -8,8 +8,10 @@ import os
 def plot_curves(curves: dict, path: str, xlabel: str = "step", ylabel: str = "",
                 title: str = "") -> str | None:
     """Draw each ``name -> list of values`` curve into a PNG at ``path``; returns the path,
-    or None when neither matplotlib nor Pillow is available."""
+    or None when there is nothing to draw or neither matplotlib nor Pillow is available."""
     curves = {k: [float(v) for v in vals] for k, vals in curves.items() if len(vals)}
+    if not curves:  # nothing recorded (e.g. a run shorter than the logging interval)
+        return None
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     try:
         import matplotlib

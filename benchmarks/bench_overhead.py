@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
 # Run from a checkout without installing: make the repository root importable.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import fmt, optional_torch, time_steps  # noqa: E402
 
 
 def make_state(lib, seed: int = 0):
@@ -59,19 +59,7 @@ def train_step(lib, x, y, params, lr: float = 0.01) -> float:
 def time_block(lib, steps: int, rounds: int, warmup: int) -> tuple[float, list[float], float]:
     """Median seconds per step over ``rounds`` rounds of ``steps`` steps, after a warm-up."""
     x, y, params = make_state(lib)
-    for _ in range(warmup):
-        train_step(lib, x, y, params)
-    per_step = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            loss = train_step(lib, x, y, params)
-        per_step.append((time.perf_counter() - t0) / steps)
-    return statistics.median(per_step), per_step, loss
-
-
-def fmt(seconds: float) -> str:
-    return f"{seconds * 1e3:.3f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.1f} us"
+    return time_steps(lambda: train_step(lib, x, y, params), steps, rounds, warmup)
 
 
 def main(argv=None) -> int:
@@ -82,12 +70,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-torch", action="store_true", help="time Ember only")
     args = ap.parse_args(argv)
 
-    torch = None
-    if not args.no_torch:
-        try:
-            import torch
-        except ImportError:
-            print("PyTorch is not installed: timing Ember only.")
+    torch = optional_torch(args.no_torch)
     import ember
 
     print(f"tiny MLP step (8x8, manual SGD); {args.rounds} rounds x {args.steps} steps; "

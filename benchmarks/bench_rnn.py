@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import fmt, optional_torch, time_steps  # noqa: E402
 
 VOCAB, EMB, HIDDEN, SEQ, BATCH = 65, 128, 256, 64, 32
 
@@ -85,20 +85,7 @@ def train_step(lib, model, opt, x, y) -> float:
 
 def time_block(lib, steps: int, rounds: int, warmup: int):
     model, opt, x, y = build(lib)
-    for _ in range(warmup):
-        train_step(lib, model, opt, x, y)
-    per_step = []
-    loss = None
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            loss = train_step(lib, model, opt, x, y)
-        per_step.append((time.perf_counter() - t0) / steps)
-    return statistics.median(per_step), per_step, loss
-
-
-def fmt(seconds: float) -> str:
-    return f"{seconds * 1e3:.2f} ms"
+    return time_steps(lambda: train_step(lib, model, opt, x, y), steps, rounds, warmup)
 
 
 def main(argv=None) -> int:
@@ -109,12 +96,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-torch", action="store_true", help="time Ember only")
     args = ap.parse_args(argv)
 
-    torch = None
-    if not args.no_torch:
-        try:
-            import torch
-        except ImportError:
-            print("PyTorch is not installed: timing Ember only.")
+    torch = optional_torch(args.no_torch)
     import ember
 
     print(f"W5 char-LSTM step (Embedding({VOCAB},{EMB}) -> LSTM({EMB}->{HIDDEN}) -> "

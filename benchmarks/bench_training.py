@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import optional_torch, time_steps  # noqa: E402
 
 
 def blitz_cnn(lib):
@@ -98,15 +98,7 @@ def make_step(lib, name):
 
 
 def time_it(fn, reps, rounds, warmup):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        times.append((time.perf_counter() - t0) / reps)
-    return statistics.median(times)
+    return time_steps(fn, reps, rounds, warmup)[0]
 
 
 def main(argv=None):
@@ -117,12 +109,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     import ember
     libs = [("ember", ember)]
-    if not args.no_torch:
-        try:
-            import torch
-            libs.insert(0, ("torch", torch))
-        except ImportError:
-            print("PyTorch not installed: timing Ember only")
+    torch = optional_torch(args.no_torch)
+    if torch is not None:
+        libs.insert(0, ("torch", torch))
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '<unset>')}")
     for name in args.only.split(","):
         reps = {"W1": 100, "W3": 200, "W2": 5, "W4": 1, "W7": 1}[name]

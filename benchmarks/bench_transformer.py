@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import fmt, optional_torch, time_steps  # noqa: E402
 
 D_MODEL, NHEAD, FF, SEQ, BATCH, CLASSES = 256, 4, 1024, 128, 16, 65
 
@@ -71,20 +71,7 @@ def train_step(lib, model, opt, x, y) -> float:
 def time_block(lib, steps: int, rounds: int, warmup: int, dropout: float):
     lib.manual_seed(0)
     model, opt, x, y = build(lib, dropout)
-    for _ in range(warmup):
-        train_step(lib, model, opt, x, y)
-    per_step = []
-    loss = None
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            loss = train_step(lib, model, opt, x, y)
-        per_step.append((time.perf_counter() - t0) / steps)
-    return statistics.median(per_step), per_step, loss
-
-
-def fmt(seconds: float) -> str:
-    return f"{seconds * 1e3:.2f} ms"
+    return time_steps(lambda: train_step(lib, model, opt, x, y), steps, rounds, warmup)
 
 
 def main(argv=None) -> int:
@@ -106,12 +93,7 @@ def main(argv=None) -> int:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
 
-    torch = None
-    if not args.no_torch:
-        try:
-            import torch
-        except ImportError:
-            print("PyTorch is not installed: timing Ember only.")
+    torch = optional_torch(args.no_torch)
     import ember
     if torch is not None and args.threads is not None:
         torch.set_num_threads(args.threads)

@@ -268,3 +268,29 @@ def test_metadata_inplace_ops_match_torch():
     assert out["ember"][0] == out["torch"][0]
     np.testing.assert_array_equal(out["ember"][1], out["torch"][1])
     np.testing.assert_array_equal(out["ember"][2], out["torch"][2])
+
+
+@requires_torch
+@pytest.mark.parametrize("case", ["mul_base", "setitem_row", "no_grad_change", "view_of_view"])
+def test_views_made_before_an_inplace_change_of_their_base_match_torch(case):
+    """A view taken before its base was modified in place must backpropagate through the
+    base's new history (PyTorch regenerates it), never silently through the old one."""
+    import torch
+    grads = {}
+    for lib in (ember, torch):
+        w = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        x = w * 2
+        v = x[0] if case != "view_of_view" else x[:, 1:][0]
+        if case == "mul_base":
+            x.mul_(3)
+        elif case == "setitem_row":
+            x[0] = x[1] * 5
+        elif case == "no_grad_change":
+            with lib.no_grad():
+                x.add_(1)
+        else:
+            x.mul_(lib.tensor([[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]]))
+        (v * lib.arange(1.0, v.numel() + 1)).sum().backward()
+        grads[lib.__name__] = (v.detach().numpy().copy(), w.grad.numpy().copy())
+    np.testing.assert_allclose(grads["ember"][0], grads["torch"][0])
+    np.testing.assert_allclose(grads["ember"][1], grads["torch"][1])

@@ -247,6 +247,7 @@ class Op(Node):
             if cls.is_view:
                 _mark_view(res, args[0])
             return res
+        _refresh_stale_views(args)
         ctx = _new(cls)
         ctx.next_functions = tuple([
             ((a._grad_fn, a._output_nr) if a._grad_fn is not None else
@@ -308,6 +309,21 @@ def _mark_view(out, base):
     if out._data is base._data or out._data.base is not None:
         out._base = base if base._base is None else base._base
         out._ver = base._counter()
+        out._view_v = out._ver.v
+
+
+def _refresh_stale_views(args):
+    """A view whose base was modified in place after the view was made must not backpropagate
+    through the base's old history: give it an as_strided view of the base's current one
+    (PyTorch regenerates view grad_fns the same way)."""
+    for a in args:
+        if isinstance(a, Tensor) and a._base is not None:
+            seen = a.__dict__.get("_view_v")
+            if seen is not None and seen != a._ver.v:
+                if a._base._grad_fn is not None:
+                    from ..ops._registry import regenerate_view
+                    regenerate_view(a)
+                a._view_v = a._ver.v
 
 
 def _edge(t):

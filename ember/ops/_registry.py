@@ -181,29 +181,40 @@ class CopySlices(Op):
 def _inplace_on_view(view: Tensor, result: Tensor) -> Tensor:
     """Autograd through ``view.op_(...)``: the base gets a CopySlices node, the view becomes
     an as_strided view of the new base (PyTorch's CopySlices idea)."""
-    from ..ops.shape import StridedView
     base = view._base
     if base._grad_fn is None and base._requires_grad and _gstate.enabled:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation. Modify the leaf under `with ember.no_grad():` "
                            "or operate on a clone().")
-    arr, barr = view._data, base._data
-    item = arr.itemsize
-    if not barr.flags.c_contiguous or any(st % item for st in arr.strides):
-        raise RuntimeError(
-            "Ember does not support autograd through an in-place operation on this view "
-            f"(shape {list(arr.shape)}) of a non-contiguous tensor; clone() the view first")
-    offset = (_ptr(arr) - _ptr(barr)) // item
-    geometry = StridedView(arr.shape, tuple(st // item for st in arr.strides), offset)
-    if result._data.dtype != arr.dtype:
+    geometry = _view_geometry(view)
+    if result._data.dtype != view._data.dtype:
         result = result.to(view.dtype)
     new_base = CopySlices.apply(base, result, view=geometry)
     base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
     base._bump()
-    regenerated = geometry.apply(base)
+    regenerate_view(view, geometry)
+    return view
+
+
+def _view_geometry(view: Tensor):
+    from ..ops.shape import StridedView
+    arr, barr = view._data, view._base._data
+    item = arr.itemsize
+    if not barr.flags.c_contiguous or any(st % item for st in arr.strides):
+        raise RuntimeError(
+            "Ember does not support autograd through this view (shape "
+            f"{list(arr.shape)}) of a non-contiguous tensor after an in-place change of its "
+            "base; clone() the view first")
+    offset = (_ptr(arr) - _ptr(barr)) // item
+    return StridedView(arr.shape, tuple(st // item for st in arr.strides), offset)
+
+
+def regenerate_view(view: Tensor, geometry=None) -> None:
+    """Point ``view``'s history at an as_strided view of its base's current history."""
+    regenerated = (geometry or _view_geometry(view)).apply(view._base)
     view._grad_fn, view._output_nr = regenerated._grad_fn, 0
     view._requires_grad = True
-    return view
+    view._view_v = view._ver.v
 
 
 def _ptr(arr) -> int:

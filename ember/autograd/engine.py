@@ -130,7 +130,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
             if node._freed:
                 node._check_not_freed()
             if node._materialize and any(g is None for g in grads):
-                grads = [zeros_for(m) if g is None else g for g, m in zip(grads, node._out_meta)]
+                like = next((g for g in grads if g is not None), None)
+                grads = [zeros_for(m, like) if g is None else g
+                         for g, m in zip(grads, node._out_meta)]
             in_grads = node._run_backward(grads)
             if anomaly:
                 _check_anomaly(node, in_grads)

@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from .. import _state
+from ..backend import array_module as _array_module
 
 _gstate = _state.state
 
@@ -356,7 +357,9 @@ class _RemovableHandle:
         self.remove()
 
 
-def zeros_for(meta):
-    """A zero gradient Tensor for output metadata ``(shape, numpy dtype)``."""
+def zeros_for(meta, like=None):
+    """A zero gradient Tensor for output metadata ``(shape, numpy dtype)``, allocated by the
+    array module of ``like`` (another gradient of the same node) so CUDA graphs stay on CUDA."""
     shape, dt = meta
-    return _wrap(np.zeros(shape, dtype=dt))
+    xp = np if like is None else _array_module(like._data)
+    return _wrap(xp.zeros(shape, dtype=dt))

@@ -84,3 +84,25 @@ def test_pytorch_state_dict_gives_same_outputs(tmp_path):
     with ember.no_grad():
         got = en(ember.tensor(x)).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_weights_enums_use_the_local_cache_or_explain(tmp_path, monkeypatch):
+    from ember.vision.models import ResNet18_Weights, VGG16_Weights, MobileNet_V2_Weights
+    assert repr(ResNet18_Weights.DEFAULT) == "ResNet18_Weights.IMAGENET1K_V1"
+    assert VGG16_Weights.IMAGENET1K_V1.filename.endswith(".pth")
+    assert MobileNet_V2_Weights.DEFAULT is MobileNet_V2_Weights.IMAGENET1K_V2
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.delenv("EMBER_HOME", raising=False)
+    with pytest.raises(RuntimeError, match="does not download.*resnet18-f37072fd.pth"):
+        models.resnet18(weights=ResNet18_Weights.DEFAULT)
+    with pytest.raises(RuntimeError, match="not available locally"):
+        models.resnet18(weights="IMAGENET1K_V1")
+    cache = tmp_path / "hub" / "checkpoints"
+    cache.mkdir(parents=True)
+    src = models.resnet18()
+    ember.save(src.state_dict(), str(cache / ResNet18_Weights.DEFAULT.filename))
+    got = models.resnet18(weights="DEFAULT")
+    for a, b in zip(src.state_dict().values(), got.state_dict().values()):
+        assert np.array_equal(a.numpy(), b.numpy())
+    tf = ResNet18_Weights.DEFAULT.transforms()
+    assert "CenterCrop(size=(224, 224))" in repr(tf)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from ... import nn
 from ..._tensor import Tensor
-from ._api import load_weights
+from ._api import load_weights, make_weights
 
-__all__ = ["MobileNetV2", "mobilenet_v2", "Conv2dNormActivation"]
+__all__ = ["MobileNet_V2_Weights", "MobileNetV2", "mobilenet_v2", "Conv2dNormActivation"]
 
 
 def _make_divisible(v: float, divisor: int, min_value=None) -> int:
@@ -103,5 +103,8 @@ class MobileNetV2(nn.Module):
         return self.classifier(x)
 
 
+
+MobileNet_V2_Weights = make_weights('MobileNet_V2', {'IMAGENET1K_V1': 'https://download.pytorch.org/models/mobilenet_v2-b0353104.pth', 'IMAGENET1K_V2': 'https://download.pytorch.org/models/mobilenet_v2-7ebf99e0.pth'}, 'IMAGENET1K_V2')
+
 def mobilenet_v2(*, weights=None, progress: bool = True, **kwargs) -> MobileNetV2:
-    return load_weights(MobileNetV2(**kwargs), weights, progress)
+    return load_weights(MobileNetV2(**kwargs), weights, progress, MobileNet_V2_Weights)

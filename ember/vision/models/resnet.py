@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from ... import nn
 from ..._tensor import Tensor
-from ._api import load_weights
+from ._api import load_weights, make_weights
 
-__all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50",
+__all__ = ["ResNet", "BasicBlock", "Bottleneck", "ResNet18_Weights", "ResNet34_Weights",
+           "ResNet50_Weights", "resnet18", "resnet34", "resnet50",
            "resnet101", "resnet152"]
 
 
@@ -133,20 +134,25 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
-def _resnet(block, layers, weights, progress, **kwargs):
-    return load_weights(ResNet(block, layers, **kwargs), weights, progress)
+def _resnet(block, layers, weights, progress, enum=None, **kwargs):
+    return load_weights(ResNet(block, layers, **kwargs), weights, progress, enum)
 
+
+
+ResNet18_Weights = make_weights('ResNet18', {'IMAGENET1K_V1': 'https://download.pytorch.org/models/resnet18-f37072fd.pth'}, 'IMAGENET1K_V1')
+ResNet34_Weights = make_weights('ResNet34', {'IMAGENET1K_V1': 'https://download.pytorch.org/models/resnet34-b627a593.pth'}, 'IMAGENET1K_V1')
+ResNet50_Weights = make_weights('ResNet50', {'IMAGENET1K_V1': 'https://download.pytorch.org/models/resnet50-0676ba61.pth', 'IMAGENET1K_V2': 'https://download.pytorch.org/models/resnet50-11ad3fa6.pth'}, 'IMAGENET1K_V2')
 
 def resnet18(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    return _resnet(BasicBlock, [2, 2, 2, 2], weights, progress, **kwargs)
+    return _resnet(BasicBlock, [2, 2, 2, 2], weights, progress, ResNet18_Weights, **kwargs)
 
 
 def resnet34(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    return _resnet(BasicBlock, [3, 4, 6, 3], weights, progress, **kwargs)
+    return _resnet(BasicBlock, [3, 4, 6, 3], weights, progress, ResNet34_Weights, **kwargs)
 
 
 def resnet50(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
+    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, ResNet50_Weights, **kwargs)
 
 
 def resnet101(*, weights=None, progress: bool = True, **kwargs) -> ResNet:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from ... import nn
 from ..._tensor import Tensor
-from ._api import load_weights
+from ._api import load_weights, make_weights
 
-__all__ = ["VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19",
+__all__ = ["VGG11_Weights", "VGG11_BN_Weights", "VGG16_Weights", "VGG16_BN_Weights",
+           "AlexNet_Weights", "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19",
            "vgg19_bn", "AlexNet", "alexnet"]
 
 _CFGS = {
@@ -61,17 +62,27 @@ class VGG(nn.Module):
         return self.classifier(x)
 
 
-def _vgg(cfg, batch_norm, weights, progress, **kwargs):
+def _vgg(cfg, batch_norm, weights, progress, enum=None, **kwargs):
     if weights is not None:
         kwargs["init_weights"] = False
-    return load_weights(VGG(make_layers(_CFGS[cfg], batch_norm), **kwargs), weights, progress)
+    return load_weights(VGG(make_layers(_CFGS[cfg], batch_norm), **kwargs), weights, progress,
+                        enum)
 
+
+
+VGG11_Weights = make_weights('VGG11', {'IMAGENET1K_V1': 'https://download.pytorch.org/models/vgg11-8a719046.pth'}, 'IMAGENET1K_V1')
+VGG11_BN_Weights = make_weights('VGG11_BN', {'IMAGENET1K_V1': 'https://download.pytorch.org/models/vgg11_bn-6002323d.pth'}, 'IMAGENET1K_V1')
+VGG16_Weights = make_weights('VGG16', {'IMAGENET1K_V1': 'https://download.pytorch.org/models/vgg16-397923af.pth'}, 'IMAGENET1K_V1')
+VGG16_BN_Weights = make_weights('VGG16_BN', {'IMAGENET1K_V1': 'https://download.pytorch.org/models/vgg16_bn-6c64b313.pth'}, 'IMAGENET1K_V1')
+AlexNet_Weights = make_weights('AlexNet', {'IMAGENET1K_V1': 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth'}, 'IMAGENET1K_V1')
 
 def vgg11(*, weights=None, progress=True, **kwargs) -> VGG:
+    weights = VGG11_Weights.verify(weights) if isinstance(weights, str) and not __import__('os').path.exists(weights) else weights
     return _vgg("A", False, weights, progress, **kwargs)
 
 
 def vgg11_bn(*, weights=None, progress=True, **kwargs) -> VGG:
+    weights = VGG11_BN_Weights.verify(weights) if isinstance(weights, str) and not __import__('os').path.exists(weights) else weights
     return _vgg("A", True, weights, progress, **kwargs)
 
 
@@ -84,10 +95,12 @@ def vgg13_bn(*, weights=None, progress=True, **kwargs) -> VGG:
 
 
 def vgg16(*, weights=None, progress=True, **kwargs) -> VGG:
+    weights = VGG16_Weights.verify(weights) if isinstance(weights, str) and not __import__('os').path.exists(weights) else weights
     return _vgg("D", False, weights, progress, **kwargs)
 
 
 def vgg16_bn(*, weights=None, progress=True, **kwargs) -> VGG:
+    weights = VGG16_BN_Weights.verify(weights) if isinstance(weights, str) and not __import__('os').path.exists(weights) else weights
     return _vgg("D", True, weights, progress, **kwargs)
 
 
@@ -125,4 +138,5 @@ class AlexNet(nn.Module):
 
 
 def alexnet(*, weights=None, progress=True, **kwargs) -> AlexNet:
-    return load_weights(AlexNet(**kwargs), weights, progress)
+    weights = AlexNet_Weights.verify(weights) if isinstance(weights, str) and not __import__('os').path.exists(weights) else weights
+    return load_weights(AlexNet(**kwargs), weights, progress, AlexNet_Weights)

@@ -31,6 +31,8 @@ from ._state import (enable_grad, inference_mode, is_grad_enabled, is_inference_
 from ._tensor import Size, Tensor
 from . import ops as _ops
 from .ops import *  # noqa: F401,F403 - every registered op is public
+from .ops.misc import (broadcast_shapes, can_cast, is_nonzero, tril_indices,  # noqa: F401
+                       triu_indices)
 from . import autograd
 from . import linalg  # noqa: F401 - the ember.linalg namespace
 from . import nn  # noqa: E402 - after the core it builds on

@@ -274,3 +274,23 @@ def test_testing_assert_close():
         ember.testing.assert_close(a, ember.ones(3))
     ember.testing.assert_close(ember.tensor([float("nan")]), ember.tensor([float("nan")]),
                                equal_nan=True)
+
+
+def test_misc_helpers_match_torch():
+    torch = pytest.importorskip("torch")
+    assert tuple(ember.broadcast_shapes((2, 1), (3,), 1)) == tuple(torch.broadcast_shapes(
+        (2, 1), (3,), 1))
+    with pytest.raises(RuntimeError):
+        ember.broadcast_shapes((2,), (3,))
+    for args in ((3, 3), (4, 3, 1), (3, 5, -1)):
+        assert ember.tril_indices(*args).tolist() == torch.tril_indices(*args).tolist()
+        assert ember.triu_indices(*args).tolist() == torch.triu_indices(*args).tolist()
+    for a, b in ((ember.float32, ember.int64), (ember.int64, ember.float32),
+                 (ember.bool, ember.uint8)):
+        ta, tb = (getattr(torch, d.name) for d in (a, b))
+        assert ember.can_cast(a, b) == torch.can_cast(ta, tb)
+    x = ember.tensor([1.0, -2.0])
+    assert x.real is x and x.conj() is x and x.pin_memory() is x and not x.is_pinned()
+    with pytest.raises(RuntimeError, match="non-complex"):
+        x.imag
+    assert ember.is_nonzero(ember.tensor([3])) and not ember.is_nonzero(ember.tensor(0.0))

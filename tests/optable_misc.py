@@ -16,3 +16,7 @@ RECORDS = [
              rtol=1e-4),
     OpRecord("corrcoef", [(S((3, 6)),)], rtol=1e-4, atol=1e-5),
 ]
+RECORDS += [
+    OpRecord("unfold", [(S((2, 12)), 1, 4, 3), (S((7,)), 0, 3, 2), (S((3, 4, 5)), 0, 2, 1)],
+             call=lambda lib, x, d, size, step: x.unfold(d, size, step)),
+]

@@ -564,3 +564,27 @@ def _metadata_inplace(fn, name: str):
 for _fn, _name in ((t, "t_"), (transpose, "transpose_"), (transpose, "swapaxes_"),
                    (transpose, "swapdims_"), (squeeze, "squeeze_"), (unsqueeze, "unsqueeze_")):
     setattr(Tensor, _name, _metadata_inplace(_fn, _name))
+
+
+@register(name="unfold", public=False)
+def unfold_windows(input, dimension: int, size: int, step: int) -> Tensor:
+    """Sliding windows along ``dimension`` as a view: that dim becomes the window count
+    ``(n - size) // step + 1`` and a new last dim of length ``size`` holds each window."""
+    n = input._data.ndim
+    d = wrap_dim(dimension, n) if n else 0
+    length = input._data.shape[d] if n else 1
+    if size < 0 or size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is "
+                           f"{size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    x = input.contiguous()
+    st = [s // x._data.itemsize for s in x._data.strides] if n else []
+    shape = list(x._data.shape) if n else []
+    count = (length - size) // step + 1
+    if n:
+        shape[d] = count
+        strides = st[:d] + [st[d] * step] + st[d + 1:] + [st[d]]
+    else:
+        strides = [1]
+    return StridedView(tuple(shape) + (size,), tuple(strides), 0).apply(x)

@@ -193,6 +193,30 @@ def _fill_in_zeros(grads, refs, strict: bool, create_graph: bool, stage: str):
 
 
 # -------------------------------------------------------------------------------- vjp / jvp
+
+def _call(func, inputs, create_graph, strict, who):
+    """Normalise ``inputs``, run ``func`` on them with graph recording, normalise outputs."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", who)
+    inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
+    outputs = func(*inputs)
+    is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", who)
+    _check_requires_grad(outputs, "outputs", strict)
+    return is_inputs_tuple, inputs, is_outputs_tuple, outputs
+
+
+def _inputs_and_v(inputs, v, create_graph, who):
+    """Normalise ``inputs`` and a tangent ``v`` shaped like them (None only for one scalar)."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", who)
+    inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
+    if v is not None:
+        _, v = _as_tuple(v, "v", who)
+        v = _grad_preprocess(v, create_graph, need_graph=False)
+        _validate_v(v, inputs, is_inputs_tuple)
+    elif len(inputs) != 1 or inputs[0].numel() != 1:
+        raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                           "function is a single Tensor with a single element.")
+    return is_inputs_tuple, inputs, v
+
 def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """The vector-Jacobian product ``vᵀ J`` of ``func`` at ``inputs``.
 
@@ -208,12 +232,8 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     """
     from .._state import enable_grad
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
-        inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "vjp")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_inputs_tuple, inputs, is_outputs_tuple, outputs = _call(func, inputs, create_graph,
+                                                                   strict, "vjp")
         if v is not None:
             _, v = _as_tuple(v, "v", "vjp")
             v = _grad_preprocess(v, create_graph, need_graph=False)
@@ -244,15 +264,7 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     from .._creation import zeros_like
     from .._state import enable_grad
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = _grad_preprocess(v, create_graph, need_graph=False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
+        is_inputs_tuple, inputs, v = _inputs_and_v(inputs, v, create_graph, "jvp")
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
                                               "jvp")
@@ -312,12 +324,8 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
         raise NotImplementedError("torch.autograd.functional.jacobian: `strategy=\"forward-mode\"`"
                                   " is not supported together with `create_graph=True`.")
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "jacobian")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_inputs_tuple, inputs, is_outputs_tuple, outputs = _call(func, inputs, create_graph,
+                                                                   strict, "jacobian")
         jac = []
         for i, out in enumerate(outputs):
             rows = [[] for _ in inputs]
@@ -392,15 +400,7 @@ def _second_order(name: str, func, inputs, v, create_graph: bool, strict: bool):
     from .._state import enable_grad
     from .._tensor import Tensor
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
-        inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", name)
-            v = _grad_preprocess(v, create_graph, need_graph=False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
+        is_inputs_tuple, inputs, v = _inputs_and_v(inputs, v, create_graph, name)
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
                                               name)

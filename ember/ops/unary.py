@@ -17,7 +17,7 @@ from ..autograd.graph import Op
 from . import _special
 from ._common import float_input, xp_of
 from .. import _state
-from ._registry import METHODS, apply_inplace, check_inplace_leaf, make_inplace, register, write_out
+from ._registry import METHODS, make_inplace, register, write_out
 from .elementwise import _NoGrad, exp, where
 
 _gstate = _state.state

@@ -434,7 +434,6 @@ def _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_pr
          bf):
     """Shared body of the functional (sequence-first) and the layer (either layout)."""
     from ... import _creation
-    from ... import ops
     is_batched = _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not is_batched:
         query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)

@@ -155,7 +155,7 @@ def to_pil_image(pic, mode: Optional[str] = None):
             npimg = npimg.astype("<u2")
     elif c == 2:
         if mode is not None and mode != "LA":
-            raise ValueError(f"Only modes ['LA'] are supported for 2D inputs")
+            raise ValueError("Only modes ['LA'] are supported for 2D inputs")
         mode = "LA"
     elif c == 4:
         if mode is not None and mode not in ("RGBA", "CMYK", "RGBX"):
